@@ -1,0 +1,1 @@
+"""Telegram edge: handlers that parse, call the domain and storage, and reply."""

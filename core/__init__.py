@@ -1,0 +1,1 @@
+"""Pure domain: documents → tasks → deadlines → digests. No Telegram, database or logging imports."""

@@ -1,0 +1,62 @@
+"""Plain dataclasses shared by every part of the domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Role = Literal["lead", "support", "owner"]
+Layout = Literal["table", "outline", "prose"]
+Kind = Literal["fixed", "ongoing", "recurring", "event_relative", "unresolved"]
+Flag = Literal["ambiguous", "needs_issue_date", "before_issue_date", "unresolved"]
+
+
+class DocumentError(ValueError):
+    """A document that cannot be read; the message is shown to users as is (Simplified Chinese)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    """A unit named on a task, with its role there."""
+
+    name: str
+    role: Role
+
+
+@dataclass(slots=True)
+class Task:
+    """One task as printed in a plan, before any deadline is resolved."""
+
+    seq: str
+    category: str
+    content: str
+    units: list[UnitRef]
+    deadline_text: str
+
+
+@dataclass(slots=True)
+class Plan:
+    """A parsed work plan: its metadata and its tasks in document order."""
+
+    title: str
+    issuer: str | None
+    year: int | None
+    issued: date | None
+    layout: Layout
+    tasks: list[Task] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """What a deadline phrase means: a due date, a recurrence, an event, or a flag for review."""
+
+    text: str
+    kind: Kind
+    due: date | None = None
+    recurrence: str | None = None
+    event: str | None = None
+    workdays: int | None = None
+    flags: tuple[Flag, ...] = ()
+    span: tuple[int, int] | None = None
+    others: tuple[Deadline, ...] = ()

@@ -1,0 +1,1 @@
+"""Application wiring: configuration, logging and the `duban` command line."""

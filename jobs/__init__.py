@@ -1,0 +1,1 @@
+"""Scheduled work: wiring of the daily digest and other timed jobs."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables and every SQL statement the project runs."""
