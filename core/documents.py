@@ -1,0 +1,527 @@
+"""Work-plan documents → tasks: decode bytes, detect the layout (table, outline, prose), read the tasks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from core.deadlines import extract_phrases
+from core.models import DocumentError, Layout, Plan, Task, UnitRef
+from core.units import split_units
+
+# Who a task belongs to when its item names nobody: the whole audience of the plan.
+DEFAULT_AUDIENCE = "各单位"
+
+# ---------------------------------------------------------------------------------------------------------
+# Decoding
+# ---------------------------------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a plan file (UTF-8 with or without BOM, UTF-16 with BOM, GBK/GB18030) or raise DocumentError."""
+    if not data or not data.strip():
+        raise DocumentError("文件为空")
+    if data.startswith(b"%PDF"):
+        raise DocumentError("这是 PDF 文件，请先把内容复制或另存为文本文件（.txt）再导入")
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DocumentError("这是 Word/Excel 或压缩文件，请先另存为文本文件（.txt）再导入")
+    text = _decode(data)
+    # Binary files slip through GB18030 (almost any byte pair is a valid character) but carry control bytes.
+    if text is None or len(_CONTROL.findall(text)) > max(2, len(text) // 200):
+        raise DocumentError("无法识别文件编码，可能不是文本文件（支持 UTF-8、GBK/GB18030 编码的 .txt 文件）")
+    if not text.strip():
+        raise DocumentError("文件为空")
+    return text
+
+
+def _decode(data: bytes) -> str | None:
+    """The text under the first encoding that decodes the bytes strictly, or None."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Text helpers
+# ---------------------------------------------------------------------------------------------------------
+
+# CJK ideographs and the punctuation that sits between them; U+3000 is left out on purpose (it is whitespace).
+_CJK = "\u2014\u2018-\u201d\u2026\u3001-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_spaces(text: str) -> str:
+    """Drop whitespace next to Chinese text or punctuation (PDF artefacts); keep one between Latin words."""
+    return _SPACES.sub(" ", _SPACE_NEAR_CJK.sub("", text)).strip()
+
+
+_MARKUP = re.compile(r"\*\*|__|^#+\s*")
+
+
+def _clean(line: str) -> str:
+    """A line without Markdown emphasis/heading marks and with its spaces normalized."""
+    return normalize_spaces(_MARKUP.sub("", line.strip()))
+
+
+def _units(text: str) -> list[UnitRef]:
+    """Units of a cell or clause, each named once, in order."""
+    seen: dict[UnitRef, None] = {}
+    for ref in split_units(text.strip()):
+        seen.setdefault(ref, None)
+    return list(seen)
+
+
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+_CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _cn_number(text: str) -> int | None:
+    """Arabic or Chinese numeral as printed in dates (2023, 二〇二三, 二十, 十一); None if not a number."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        if len(tens) > 1 or len(ones) > 1:
+            return None
+        high = _CN_DIGITS.get(tens, -1) if tens else 1
+        low = _CN_DIGITS.get(ones, -1) if ones else 0
+        return None if high < 0 or low < 0 else high * 10 + low
+    digits = [_CN_DIGITS.get(ch) for ch in text]
+    if not digits or None in digits:
+        return None
+    return int("".join(str(d) for d in digits))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Metadata: title, issuing body, year, issue date
+# ---------------------------------------------------------------------------------------------------------
+
+_NUMERAL = r"[\d〇零○Ｏ一二三四五六七八九十]"
+_DATE = rf"(?P<y>{_NUMERAL}{{4}})\s*年\s*(?P<m>{_NUMERAL}{{1,2}})\s*月\s*(?P<d>{_NUMERAL}{{1,3}})\s*日"
+_ISSUED_LINE = re.compile(rf"^(?P<before>.*?)\s*{_DATE}\s*印\s*发$")
+_DATE_LINE = re.compile(rf"^[（(]?\s*{_DATE}\s*[)）]?$")
+_ORG = re.compile(
+    r"^[\u4e00-\u9fff（）()]{2,40}?(?:人民政府办公室|人民政府办公厅|办公室|办公厅|人民政府|政府|委员会|管委会|"
+    r"领导小组|小组|局|委|办|中心)$"
+)
+_TITLE_WORDS = re.compile(r"(?:工作要点|任务分解表?|任务清单|工作任务|实施方案|工作方案|工作计划|行动方案)$")
+_NOTICE_TITLE = re.compile(r"《(?P<inner>[^》]{4,60})》")
+_SUMMARY_SUBJECT = re.compile(r"(?P<y>\d{4})\s*年\s*[，,]\s*(?P<subject>[^，,。：:]{2,40}?)的总体要求")
+_YEAR = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年")
+_BARE_YEAR = re.compile(r"^(?P<y>(?:19|20)\d{2})\s*年?$")
+
+
+def _to_date(match: re.Match[str]) -> date | None:
+    """The date in a match of _DATE, or None when the numbers make no date."""
+    y, m, d = (_cn_number(match[k]) for k in ("y", "m", "d"))
+    if y is None or m is None or d is None:
+        return None
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _find_title(lines: list[str]) -> str | None:
+    """The plan's title: a short heading naming a work plan, or the plan named in an issuing notice."""
+    for line in lines:
+        if not line or len(line) > 80 or line.startswith("附件"):
+            continue
+        inner = _NOTICE_TITLE.search(line)
+        if inner and line.endswith("通知") and _TITLE_WORDS.search(inner["inner"]):
+            return inner["inner"]
+        if re.search(r"[，,。：:；;]", line):
+            continue
+        if _TITLE_WORDS.search(line):
+            return line
+    return None
+
+
+def _fallback_title(lines: list[str]) -> str:
+    """A title for a document that prints none: its subject sentence, else its first short line."""
+    for line in lines:
+        summary = _SUMMARY_SUBJECT.search(line)
+        if summary:
+            return f"{summary['y']}年{summary['subject']}"
+    for line in lines:
+        if line and len(line) <= 40:
+            return line
+    return "未命名计划"
+
+
+def _find_year(title: str, lines: list[str]) -> int | None:
+    """The plan's year as its title states it, else a heading that is only a year."""
+    match = _YEAR.search(title)
+    if match:
+        return int(match["y"])
+    for line in lines:
+        bare = _BARE_YEAR.match(line)
+        if bare:
+            return int(bare["y"])
+    return None
+
+
+def _find_issued(lines: list[str]) -> tuple[date | None, int | None]:
+    """The issue date and the index of its line: `…印发` wins over a date line under the notice."""
+    for i, line in enumerate(lines):
+        match = _ISSUED_LINE.match(line)
+        if match and _to_date(match):
+            return _to_date(match), i
+    for i, line in enumerate(lines):
+        match = _DATE_LINE.match(line)
+        if match and _to_date(match):
+            return _to_date(match), i
+    return None, None
+
+
+def _find_issuer(lines: list[str], issued_at: int | None) -> str | None:
+    """The issuing body: signed above the issue date, on the same line as `…印发`, or in a `…文件` header."""
+    candidates: list[int] = []
+    if issued_at is not None:
+        match = _ISSUED_LINE.match(lines[issued_at])
+        before = normalize_spaces(match["before"]) if match else ""
+        if before and _ORG.match(before):
+            return before
+        candidates.append(issued_at)
+    candidates += [i for i, line in enumerate(lines) if _ISSUED_LINE.match(line) or _DATE_LINE.match(line)]
+    for at in candidates:
+        previous = next((lines[j] for j in range(at - 1, -1, -1) if lines[j]), "")
+        if _ORG.match(previous):
+            return previous
+    for line in lines:
+        if line.endswith("文件") and _ORG.match(line[:-2]):
+            return line[:-2]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Table layout: `序号 任务名称 任务内容 责任单位 时间节点`, tab-separated
+# ---------------------------------------------------------------------------------------------------------
+
+_FIELDS = ("seq", "category", "content", "units", "deadline")
+_HEADER_NAMES = {
+    "seq": ("序号", "编号"),
+    "category": ("任务名称", "任务", "工作任务", "主要任务", "重点任务", "主要工作任务", "事项"),
+    "content": (
+        "任务内容",
+        "工作要求",
+        "工作内容",
+        "具体内容",
+        "主要内容",
+        "工作措施",
+        "具体措施",
+        "具体任务",
+    ),
+    "units": ("责任单位", "决策承办单位", "牵头单位", "责任部门", "承办单位", "负责单位", "责任主体"),
+    "deadline": ("时间节点", "完成时限", "完成时间", "时限", "时间安排", "进度安排", "完成时限要求"),
+}
+# When a header cell is none of the above, a word in it still tells the column.
+_HEADER_HINTS = (
+    ("units", ("单位", "部门")),
+    ("deadline", ("时限", "时间", "节点")),
+    ("content", ("内容", "要求")),
+)
+_SEQ = re.compile(r"^\d{1,4}$")
+
+
+def _header_columns(cells: list[str]) -> dict[str, int] | None:
+    """Column index of each field for a header row `序号 …`, or None if the row is no header."""
+    names = [normalize_spaces(c) for c in cells]
+    if len(names) < 3 or names[0] not in _HEADER_NAMES["seq"]:
+        return None
+    columns: dict[str, int] = {}
+    for index, name in enumerate(names):
+        field_name = next((f for f, known in _HEADER_NAMES.items() if name in known), None)
+        if field_name is None:
+            field_name = next((f for f, hints in _HEADER_HINTS if any(h in name for h in hints)), None)
+        if field_name and field_name not in columns:
+            columns[field_name] = index
+    # A header we cannot map by name is read in the usual column order.
+    if {"content", "units"} - columns.keys() and len(names) == len(_FIELDS):
+        return {f: i for i, f in enumerate(_FIELDS)}
+    return columns if "content" in columns else None
+
+
+@dataclass(slots=True)
+class _Row:
+    """One table row as pieces of text per field; a row may continue on the lines after it."""
+
+    pieces: dict[str, list[str]] = field(default_factory=lambda: {f: [] for f in _FIELDS})
+
+    def add(self, columns: dict[str, int], cells: list[str]) -> None:
+        """Append the non-empty cells of one line to this row."""
+        for name, index in columns.items():
+            if index < len(cells) and cells[index].strip():
+                self.pieces[name].append(cells[index].strip())
+
+    def text(self, name: str) -> str:
+        """The field's line pieces joined by a space (the unit splitter and normalize_spaces repair it)."""
+        return " ".join(self.pieces[name])
+
+
+def _parse_table(lines: list[str]) -> list[Task]:
+    """Tasks of a tab-separated table; prose before it (a notice) and repeated headers are skipped."""
+    columns: dict[str, int] | None = None
+    rows: list[_Row] = []
+    for line in lines:
+        if "\t" not in line:
+            continue
+        cells = line.split("\t")
+        header = _header_columns(cells)
+        if header is not None:
+            # A repeated header mid-table (other column names, same order) is a page artefact, not a row.
+            columns = columns or header
+            continue
+        if columns is None:
+            continue
+        seq = cells[columns["seq"]].strip() if columns.get("seq", 0) < len(cells) else ""
+        if _SEQ.match(seq):
+            rows.append(_Row())
+            rows[-1].add(columns, cells)
+        elif not seq and rows and any(c.strip() for c in cells):
+            # The cells of the row above continue on this line (a PDF row split across lines or pages).
+            rows[-1].add(columns, cells)
+    return _carry_down(rows)
+
+
+def _carry_down(rows: list[_Row]) -> list[Task]:
+    """Tasks from rows: an empty 任务名称 (merged cell) continues the row above, units and deadline too."""
+    tasks: list[Task] = []
+    category, units_text, deadline = "", "", ""
+    for row in rows:
+        own_category = normalize_spaces(row.text("category"))
+        if own_category:
+            category = own_category
+            units_text, deadline = row.text("units"), normalize_spaces(row.text("deadline"))
+        else:
+            units_text = row.text("units") or units_text
+            deadline = normalize_spaces(row.text("deadline")) or deadline
+        tasks.append(
+            Task(
+                seq=row.text("seq"),
+                category=category,
+                content=normalize_spaces(row.text("content")),
+                units=_units(units_text),
+                deadline_text=deadline,
+            )
+        )
+    return tasks
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Outline layout: headings `一、…` / `（一）…`, tasks `N.内容` followed by a deadline line and a units line
+# ---------------------------------------------------------------------------------------------------------
+
+_CN_ORDINAL = "一二三四五六七八九十百"
+_SECTION = re.compile(rf"^[{_CN_ORDINAL}]+[、．.]\s*(?P<text>.*)$")
+_SUBSECTION = re.compile(rf"^[（(]\s*[{_CN_ORDINAL}]+\s*[)）]\s*(?P<text>.*)$")
+_NUMBERED = re.compile(r"^(?P<seq>\d{1,3})\s*[.．、]\s*(?!\d)(?P<text>.+)$")
+_DEADLINE_LIKE = re.compile(r"年|月|季度|前|底|全年|长期|持续|常态|每|日")
+
+
+@dataclass(slots=True)
+class _Block:
+    """A numbered task line and the lines under it until the next task or heading."""
+
+    seq: str
+    category: str
+    lines: list[str]
+
+
+def _outline_blocks(lines: list[str]) -> list[_Block]:
+    """Numbered blocks of an outline document, each with the heading it sits under."""
+    blocks: list[_Block] = []
+    section = subsection = ""
+    current: _Block | None = None
+    for raw in lines:
+        line = _clean(raw)
+        if not line:
+            continue
+        if m := _NUMBERED.match(line):
+            current = _Block(m["seq"], subsection or section, [m["text"]])
+            blocks.append(current)
+        elif m := _SUBSECTION.match(line):
+            subsection, current = m["text"], None
+        elif m := _SECTION.match(line):
+            section, subsection, current = m["text"], "", None
+        elif current is not None:
+            # Keep the raw line for the units: the unit splitter needs its spaces.
+            current.lines.append(raw.strip())
+    return blocks
+
+
+def _parse_outline(lines: list[str]) -> list[Task]:
+    """Tasks of an outline document, or [] when its numbered lines are not followed by deadline and units."""
+    blocks = _outline_blocks(lines)
+    complete = sum(len(b.lines) >= 3 for b in blocks)
+    if not blocks or complete * 2 < len(blocks):
+        return []
+    tasks = []
+    for block in blocks:
+        content_lines, deadline, units_text = block.lines, "", ""
+        if len(block.lines) >= 3:
+            content_lines, deadline, units_text = block.lines[:-2], block.lines[-2], block.lines[-1]
+        elif len(block.lines) == 2:
+            if _DEADLINE_LIKE.search(block.lines[1]):
+                deadline = block.lines[1]
+            else:
+                units_text = block.lines[1]
+            content_lines = block.lines[:1]
+        tasks.append(
+            Task(
+                seq=block.seq,
+                category=block.category,
+                content=normalize_spaces(" ".join(content_lines)),
+                units=_units(units_text),
+                deadline_text=normalize_spaces(deadline),
+            )
+        )
+    return tasks
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Prose layout: items `（一）标题。内容…（责任单位：…）`
+# ---------------------------------------------------------------------------------------------------------
+
+_ITEM = re.compile(rf"^[（(]\s*[{_CN_ORDINAL}]+\s*[)）]\s*(?P<title>[^。]{{1,60}}?)\s*。\s*(?P<body>.*)$")
+# Lines after the plan body (attachments, distribution list) belong to no item.
+_CLOSING = re.compile(r"^(?:附\s*件|抄\s*送|主\s*送|（此件公开发布）|\(此件公开发布\))")
+_UNITS_OPEN = re.compile(r"[（(]\s*(?:责\s*任|牵\s*头|承\s*办|负\s*责)\s*(?:单\s*位|部\s*门)\s*[:：]")
+
+
+def _split_units_clause(text: str) -> tuple[str, list[str]]:
+    """The text without its `（责任单位：…）` clauses, and the clauses' unit texts (nested brackets kept)."""
+    clauses: list[str] = []
+    rest: list[str] = []
+    position = 0
+    for opening in _UNITS_OPEN.finditer(text):
+        if opening.start() < position:
+            continue
+        depth, end = 1, len(text)
+        for index in range(opening.end(), len(text)):
+            depth += text[index] in "（("
+            depth -= text[index] in ")）"
+            if depth == 0:
+                end = index
+                break
+        rest.append(text[position : opening.start()])
+        clauses.append(text[opening.end() : end])
+        position = end + 1
+    rest.append(text[position:])
+    return "".join(rest), clauses
+
+
+@dataclass(slots=True)
+class _Item:
+    """One prose task being gathered: its title, its text pieces and its unit clauses."""
+
+    title: str
+    pieces: list[str]
+    clauses: list[str]
+
+
+def _prose_items(lines: list[str]) -> list[_Item]:
+    """Items of a prose plan; unnumbered paragraphs continue an item unless they bring units of their own."""
+    items: list[_Item] = []
+    current: _Item | None = None
+    for raw in lines:
+        line = _MARKUP.sub("", raw.strip()).strip()
+        if not line:
+            continue
+        cleaned = normalize_spaces(line)
+        body, clauses = _split_units_clause(line)
+        if m := _ITEM.match(line):
+            body, clauses = _split_units_clause(m["body"])
+            current = _Item(normalize_spaces(m["title"]), [body], clauses)
+            items.append(current)
+        elif _SUBSECTION.match(cleaned) or _SECTION.match(cleaned) or _CLOSING.match(cleaned):
+            # A heading alone on its line (`（一）指导思想`, `二、…`) starts no task and ends the one before.
+            current = None
+        elif current is None:
+            continue
+        elif clauses and current.clauses:
+            # A paragraph with its own `（责任单位：…）` after a finished item is a task of its own.
+            current = _Item(current.title, [body], clauses)
+            items.append(current)
+        else:
+            # A PDF line break inside the item: glue the pieces back without a space.
+            current.pieces.append(body)
+            current.clauses += clauses
+    return items
+
+
+def _parse_prose(lines: list[str]) -> list[Task]:
+    """Tasks of a prose plan, numbered 1, 2, … across the plan; an item naming no units goes to 各单位."""
+    tasks = []
+    for number, item in enumerate(_prose_items(lines), start=1):
+        content = normalize_spaces("".join(item.pieces)) or item.title
+        units: list[UnitRef] = []
+        for clause in item.clauses:
+            units += [u for u in _units(clause) if u not in units]
+        phrases: list[str] = []
+        for phrase in extract_phrases(f"{item.title}。{content}"):
+            if phrase not in phrases:
+                phrases.append(phrase)
+        tasks.append(
+            Task(
+                seq=str(number),
+                category=item.title,
+                content=content,
+                units=units or [UnitRef(DEFAULT_AUDIENCE, "owner")],
+                deadline_text="；".join(phrases),
+            )
+        )
+    return tasks
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------------------
+
+
+def detect_tasks(text: str) -> tuple[Layout, list[Task]]:
+    """The layout of a document and its tasks; the first layout that yields tasks wins."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    tasks = _parse_table(lines)
+    if tasks:
+        return "table", tasks
+    tasks = _parse_outline(lines)
+    if tasks:
+        return "outline", tasks
+    return "prose", _parse_prose(lines)
+
+
+def parse_plan(
+    text: str, *, year: int | None = None, issued: date | None = None, title: str | None = None
+) -> Plan:
+    """Read a work plan's metadata and tasks; explicit arguments win over what the document states."""
+    layout, tasks = detect_tasks(text)
+    if not tasks:
+        raise DocumentError(
+            "未找到任务：文档中没有可识别的任务分解表（序号、任务内容、责任单位…）、编号任务（1. …）"
+            "或分条工作要点（（一）标题。内容…）"
+        )
+    lines = [_clean(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    plan_title = title or _find_title(lines) or _fallback_title(lines)
+    found_issued, issued_at = _find_issued(lines)
+    return Plan(
+        title=plan_title,
+        issuer=_find_issuer(lines, issued_at),
+        year=year if year is not None else _find_year(plan_title, lines),
+        issued=issued if issued is not None else found_issued,
+        layout=layout,
+        tasks=tasks,
+    )
