@@ -1,0 +1,531 @@
+"""Responsible units: split a units cell into named units with roles, and the unit directory.
+
+Splitting rules, in the order they are applied (each one is there because a seed needs it):
+
+1. Whitespace is a PDF artefact until proven otherwise. A space (or line break) *joins* its two sides
+   unless both look like complete names: the left side ends in a unit ending (局、委、办、中心、部门、
+   单位、镇、街道 …, at least three characters or starting with 各) or in a role word, and the right side
+   is not a bare ending or role word (单位、部门、中心、头、配合 …). ``区大数据中心、各 单位`` joins,
+   ``区政府办公室牵头 相关单位落实`` splits. ``高新区 社区党工委`` joins because 区 is not a unit ending.
+   A directory, when given, overrides: a known joined name joins, two known names split.
+2. ``、，,；;`` separate names outside parentheses; a parenthetical alias stays with its unit.
+3. Trailing role words set the role of every name since the previous role word: 牵头 → lead;
+   配合/协助/参与/协同 → support; 落实/负责 … → owner. When a cell has a lead, its owners become support
+   (``X牵头，相关单位落实``).
+4. 和/及/与/以及 split a segment only where rule 1 would split a space: ``企业服务中心和政策起草单位``
+   splits, ``区发展和改革委员会`` does not (区发展 has no unit ending).
+5. ``等部门`` / ``等相关部门`` / ``等单位`` / a bare trailing ``等`` are dropped: the named units are kept,
+   the unnamed "others" cannot be routed to anybody (区人社局等部门 → 区人社局).
+6. A leading 各 distributes over the bare unit kinds that follow it in the list
+   (各镇、街道 → 各镇、各街道; 各镇政府、街道办事处 → 各镇政府、各街道办事处).
+7. Names are normalised (no whitespace, parentheses full-width) and de-duplicated, first one wins.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+
+from core.models import Role, UnitRef
+
+KINDS: tuple[str, ...] = ("department", "town", "street", "other")
+GROUP_KIND = "group"
+
+# Chinese spellings a clerk may use for kinds in the directory file.
+_KIND_ALIASES: dict[str, str] = {
+    "department": "department",
+    "部门": "department",
+    "town": "town",
+    "镇": "town",
+    "street": "street",
+    "街道": "street",
+    "other": "other",
+    "其他": "other",
+    "all": "*",
+    "全部": "*",
+    "*": "*",
+}
+
+_SEPARATORS = "、，,；;"
+_OPEN, _CLOSE = "（", "）"
+
+# A name ending in one of these reads as complete; 区 is deliberately absent (高新区 社区党工委).
+_UNIT_ENDINGS: tuple[str, ...] = (
+    "局", "委", "办", "室", "中心", "部门", "单位", "政府", "处", "院", "所", "会", "站", "队",
+    "组", "部", "镇", "乡", "街道", "公司", "集团", "馆", "社", "团", "庭", "厅", "署", "台", "行",
+)  # fmt: skip
+
+# What a stray line break leaves on the right: an ending with nothing before it.
+_BARE_ENDINGS: frozenset[str] = frozenset(
+    {
+        "单位", "部门", "局", "委", "办", "中心", "室", "办公室", "委员会", "党工委", "工委", "政府",
+        "处", "办事处", "分局", "镇", "街道", "头", "会", "院", "所", "站", "公司",
+    }
+)  # fmt: skip
+
+# Longest first so 牵头负责 is read before 负责.
+_ROLE_WORDS: tuple[tuple[str, Role], ...] = (
+    ("牵头负责", "lead"),
+    ("负责牵头", "lead"),
+    ("牵头落实", "lead"),
+    ("牵头", "lead"),
+    ("主责", "lead"),
+    ("配合落实", "support"),
+    ("协助落实", "support"),
+    ("配合", "support"),
+    ("协助", "support"),
+    ("参与", "support"),
+    ("协同", "support"),
+    ("共同落实", "owner"),
+    ("抓好落实", "owner"),
+    ("组织实施", "owner"),
+    ("分别负责", "owner"),
+    ("按职责分工负责", "owner"),
+    ("按职责分工", "owner"),
+    ("按职责", "owner"),
+    ("具体落实", "owner"),
+    ("落实", "owner"),
+    ("负责", "owner"),
+    ("实施", "owner"),
+    ("共同", "owner"),
+    ("分别", "owner"),
+)
+_ROLE_RANK: dict[str, int] = {"lead": 3, "support": 2, "owner": 1}
+
+_ETC = re.compile(r"等(?:其他|其它)?(?:相关|有关)?(?:部门|单位)?$")
+_CONJUNCTIONS: tuple[str, ...] = ("以及", "和", "及", "与")
+_LEADING_NOISE = re.compile(r"^(?:责任单位|牵头单位|配合单位|承办单位)?[:：]?\s*(?:由|会同|请)?")
+
+# Unit kinds a shared 各 distributes over (各镇、街道 → 各镇、各街道).
+_KIND_WORDS: frozenset[str] = frozenset(
+    {
+        "镇", "乡", "街道", "街镇", "乡镇", "镇政府", "乡政府", "街道办事处", "街道办", "部门", "单位",
+        "委办局", "开发区", "园区", "工业区", "村", "居委会", "村居", "社区", "人民团体", "区属企业",
+    }
+)  # fmt: skip
+
+
+def normalize_name(name: str) -> str:
+    """A unit name without whitespace, with full-width parentheses."""
+    name = re.sub(r"\s+", "", name)
+    return name.replace("(", _OPEN).replace(")", _CLOSE)
+
+
+def is_group(name: str) -> bool:
+    """Whether a name stands for a set of units (各单位, 区政府各部门, 相关单位 …) rather than one unit."""
+    n = normalize_name(name)
+    if not n:
+        return False
+    if n.startswith(("各", "全区各", "全体")):
+        return True
+    if any(w in n for w in ("相关", "有关", "其他", "其它", "各部门", "各单位", "各有关", "各相关")):
+        return True
+    # Nobody's proper name ends in 单位/部门: 决策承办单位, 政策起草单位 describe a role.
+    return n.endswith(("单位", "部门"))
+
+
+def _strip_roles(segment: str) -> tuple[str, Role | None]:
+    """Remove trailing role words; return the rest and the strongest role they named."""
+    role: Role | None = None
+    changed = True
+    while changed:
+        changed = False
+        for word, r in _ROLE_WORDS:
+            if segment.endswith(word) and len(segment) > len(word):
+                segment = segment[: -len(word)]
+                if role is None or _ROLE_RANK[r] > _ROLE_RANK[role]:
+                    role = r
+                changed = True
+                break
+            if segment == word:
+                # A cell made of a role word alone (a broken line) carries no name.
+                return "", r
+    return segment, role
+
+
+def _ends_complete(left: str) -> bool:
+    """Whether text reads as a complete unit name (or ends in a role word)."""
+    stripped, role = _strip_roles(left)
+    if role is not None and stripped:
+        return True
+    if _ETC.search(left) and not left.endswith("等"):
+        return True
+    if len(left) < 3 and not left.startswith("各"):
+        return False
+    return left.endswith(_UNIT_ENDINGS)
+
+
+def _is_fragment(right: str) -> bool:
+    """Whether text is only a leftover ending or role word, not a name of its own."""
+    if len(right) <= 1:
+        return True
+    stripped, _ = _strip_roles(right)
+    if not stripped:
+        return True
+    return stripped in _BARE_ENDINGS
+
+
+def _last_name(text: str) -> str:
+    """The text after the last separator outside parentheses."""
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        c = text[i]
+        if c == _CLOSE:
+            depth += 1
+        elif c == _OPEN:
+            depth -= 1
+        elif c in _SEPARATORS and depth <= 0:
+            return text[i + 1 :]
+    return text
+
+
+def _first_name(text: str) -> str:
+    """The text before the first separator."""
+    m = re.search(f"[{_SEPARATORS}]", text)
+    return text[: m.start()] if m else text
+
+
+def _paren_depth(text: str) -> int:
+    """How many parentheses are open at the end of text."""
+    return text.count(_OPEN) - text.count(_CLOSE)
+
+
+def _space_splits(left: str, right: str, directory: UnitDirectory | None) -> bool:
+    """Whether a whitespace between left and right separates two names (else it is a PDF break)."""
+    if directory is not None:
+        if directory.knows(left + right):
+            return False
+        if directory.knows(_strip_roles(left)[0]) and directory.knows(_strip_roles(right)[0]):
+            return True
+    return _ends_complete(left) and not _is_fragment(right)
+
+
+def _repair_whitespace(text: str, directory: UnitDirectory | None) -> str:
+    """Turn each whitespace run into either nothing (a broken name) or a separator."""
+    pieces = text.split()
+    if not pieces:
+        return ""
+    out = pieces[0]
+    for piece in pieces[1:]:
+        left, right = _last_name(out), _first_name(piece)
+        if not left or not right or _paren_depth(out) > 0:
+            out += piece
+        elif _space_splits(left, right, directory):
+            out += "，" + piece
+        else:
+            out += piece
+    return out
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on list separators outside parentheses."""
+    parts: list[str] = []
+    depth, start = 0, 0
+    for i, c in enumerate(text):
+        if c == _OPEN:
+            depth += 1
+        elif c == _CLOSE:
+            depth = max(0, depth - 1)
+        elif c in _SEPARATORS and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _split_conjunctions(segment: str, directory: UnitDirectory | None) -> list[str]:
+    """Split 和/及/与/以及 between two complete names, never inside one (区发展和改革委员会)."""
+    depth = 0
+    for i, c in enumerate(segment):
+        if c == _OPEN:
+            depth += 1
+        elif c == _CLOSE:
+            depth = max(0, depth - 1)
+        if depth:
+            continue
+        for conj in _CONJUNCTIONS:
+            if segment.startswith(conj, i) and i > 0:
+                left, right = segment[:i], segment[i + len(conj) :]
+                if right and _space_splits(left, right, directory):
+                    return [left, *_split_conjunctions(right, directory)]
+    return [segment]
+
+
+def _clean(name: str) -> str:
+    """A name without leading conjunctions, trailing 等部门 and stray punctuation."""
+    name = name.strip(" 　:：。.")
+    for conj in _CONJUNCTIONS:
+        if name.startswith(conj) and len(name) > len(conj) + 1:
+            name = name[len(conj) :]
+    etc = _ETC.search(name)
+    if etc and etc.start() > 0:
+        name = name[: etc.start()]
+    return name
+
+
+def _distribute_each(names: list[str]) -> list[str]:
+    """Carry a leading 各 over the bare unit kinds that follow it."""
+    out: list[str] = []
+    carrying = False
+    for name in names:
+        if name.startswith("各") and name[1:] in _KIND_WORDS:
+            carrying = True
+            out.append(name)
+        elif carrying and name in _KIND_WORDS:
+            out.append("各" + name)
+        else:
+            carrying = False
+            out.append(name)
+    return out
+
+
+def split_units(text: str, directory: UnitDirectory | None = None) -> list[UnitRef]:
+    """Split a units cell into units with roles; see the module docstring for the rules."""
+    text = re.sub(r"\s+", " ", text).replace("(", _OPEN).replace(")", _CLOSE).strip()
+    text = _LEADING_NOISE.sub("", text)
+    text = _repair_whitespace(text, directory)
+
+    pending: list[str] = []
+    named: list[tuple[str, Role | None]] = []
+
+    def flush(role: Role | None) -> None:
+        named.extend((n, role) for n in pending)
+        pending.clear()
+
+    for segment in _split_top(text):
+        rest, role = _strip_roles(segment)
+        rest = _LEADING_NOISE.sub("", rest)
+        for piece in _split_conjunctions(rest, directory):
+            piece = _clean(piece)
+            if piece:
+                pending.append(piece)
+        if role is not None:
+            flush(role)
+    flush(None)
+
+    has_lead = any(role == "lead" for _, role in named)
+    names = _distribute_each([n for n, _ in named])
+    out: list[UnitRef] = []
+    seen: set[str] = set()
+    for name, (_, role) in zip(names, named, strict=True):
+        name = normalize_name(name)
+        if not name or name in seen or name == "等":
+            continue
+        seen.add(name)
+        final: Role = role or "owner"
+        if final == "owner" and has_lead:
+            final = "support"
+        out.append(UnitRef(name, final))
+    return out
+
+
+def _kind_of(value: str, where: str) -> str:
+    """A kind from its English or Chinese spelling, or a clear Chinese error."""
+    try:
+        return _KIND_ALIASES[value.strip()]
+    except KeyError:
+        known = "部门、镇、街道、其他"
+        raise ValueError(f"单位目录：{where} 中的类型“{value}”无法识别（可用：{known}）") from None
+
+
+def _guess_kind(name: str) -> str:
+    """The kind a unit's name suggests when the directory does not list it."""
+    if name.endswith(("街道", "街道办事处", "街道办")):
+        return "street"
+    if name.endswith(("镇", "乡", "镇政府", "乡政府", "镇人民政府")):
+        return "town"
+    if name.endswith("分局"):
+        return "department"
+    if (
+        name.startswith("区")
+        and not name.startswith(("区委", "区人大", "区政协", "区纪委", "区法院", "区检察院"))
+        and name.endswith(("局", "委", "办", "办公室", "中心"))
+    ):
+        return "department"
+    return "other"
+
+
+def _fallback_group_kinds(name: str) -> frozenset[str]:
+    """Which kinds an unlisted group name reaches, read from its words."""
+    if "街镇" in name or ("镇" in name and "街道" in name):
+        return frozenset({"town", "street"})
+    if "镇" in name or "乡" in name:
+        return frozenset({"town"})
+    if "街道" in name:
+        return frozenset({"street"})
+    if "部门" in name or "委办局" in name:
+        return frozenset({"department"})
+    return frozenset(KINDS)
+
+
+@dataclass(slots=True)
+class UnitDirectory:
+    """Known units (canonical name → kind), their aliases, and which kinds each group name reaches."""
+
+    units: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    replace: bool = False
+
+    @classmethod
+    def from_toml(cls, text: str) -> UnitDirectory:
+        """Read a directory file (format: see core/units.toml); errors are in Chinese."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise ValueError(f"单位目录文件格式有误：{e}") from None
+        d = cls(replace=bool(data.pop("replace", False)))
+        for section, table in data.items():
+            if section in ("groups", "群组"):
+                if not isinstance(table, dict):
+                    raise ValueError("单位目录：[groups] 应为“群组名 = [类型…]”的表")
+                for group, reach in table.items():
+                    if isinstance(reach, str):
+                        reach = [reach]
+                    d.groups[normalize_name(group)] = tuple(
+                        _KIND_ALIASES.get(r.strip(), normalize_name(r)) for r in reach
+                    )
+                continue
+            kind = _kind_of(section, f"[{section}]")
+            if kind == "*" or not isinstance(table, dict):
+                raise ValueError(f"单位目录：[{section}] 应为“单位名 = [简称…]”的表")
+            for name, aliases in table.items():
+                canon = normalize_name(name)
+                if isinstance(aliases, str):
+                    aliases = [aliases]
+                if canon in d.units:
+                    raise ValueError(f"单位目录：单位“{canon}”出现了两次")
+                d.units[canon] = kind
+                for alias in aliases:
+                    a = normalize_name(alias)
+                    if a in d.aliases and d.aliases[a] != canon:
+                        raise ValueError(f"单位目录：简称“{a}”同时指向“{d.aliases[a]}”和“{canon}”")
+                    if a != canon:
+                        d.aliases[a] = canon
+        clash = set(d.aliases) & set(d.units)
+        if clash:
+            raise ValueError(f"单位目录：“{'、'.join(sorted(clash))}”既是单位名又是简称")
+        return d
+
+    @classmethod
+    def default(cls) -> UnitDirectory:
+        """The directory shipped with the project (core/units.toml)."""
+        text = resources.files("core").joinpath("units.toml").read_text(encoding="utf-8")
+        return cls.from_toml(text)
+
+    @classmethod
+    def load(cls, user_text: str | None) -> UnitDirectory:
+        """The defaults plus a user's directory file (added to them; replacing them when it says replace)."""
+        base = cls.default()
+        if not user_text:
+            return base
+        user = cls.from_toml(user_text)
+        return user if user.replace else base.merge(user)
+
+    def merge(self, other: UnitDirectory) -> UnitDirectory:
+        """A new directory: self with other's units, aliases and group rules added; other wins on conflict."""
+        units, aliases = dict(self.units), dict(self.aliases)
+        for name, kind in other.units.items():
+            aliases.pop(name, None)
+            units[name] = kind
+        for alias, canon in other.aliases.items():
+            if alias in units and alias not in other.units:
+                # A default unit named as someone's alias: fold it, and its aliases, into that unit.
+                del units[alias]
+                for a, c in list(aliases.items()):
+                    if c == alias:
+                        aliases[a] = canon
+            aliases[alias] = canon
+        return UnitDirectory(units, aliases, {**self.groups, **other.groups}, replace=False)
+
+    def knows(self, name: str) -> bool:
+        """Whether a name (or alias, or group name) is in the directory."""
+        n = normalize_name(name)
+        return n in self.units or n in self.aliases or n in self.groups
+
+    def canonical(self, name: str) -> str:
+        """The canonical name of a unit; unknown names come back normalised."""
+        n = normalize_name(name)
+        if n in self.units:
+            return n
+        if n in self.aliases:
+            return self.aliases[n]
+        m = re.fullmatch(f"(.+?){_OPEN}(.+){_CLOSE}", n)
+        if m:
+            for part in m.groups():
+                if part in self.units or part in self.aliases:
+                    return self.canonical(part)
+        if not n.startswith(("区", "各")) and not is_group(n):
+            # 区发改委、商务委: the 区 of the first name is often left off the others.
+            with_district = "区" + n
+            if with_district in self.units or with_district in self.aliases:
+                return self.canonical(with_district)
+        return n
+
+    def identities(self, name: str) -> frozenset[str]:
+        """Every canonical unit a name may stand for: itself, and both sides of 甲（乙）."""
+        n = normalize_name(name)
+        found = {self.canonical(n)}
+        m = re.fullmatch(f"(.+?){_OPEN}(.+){_CLOSE}", n)
+        if m:
+            found.update(self.canonical(part) for part in m.groups())
+        return frozenset(found)
+
+    def is_group(self, name: str) -> bool:
+        """Whether a name is a group: listed under [groups], or reads as one and is no known unit."""
+        n = normalize_name(name)
+        if n in self.groups:
+            return True
+        return self.canonical(n) not in self.units and is_group(n)
+
+    def kind(self, name: str) -> str:
+        """department / town / street / other (guessed from the name when unknown); group for groups."""
+        if self.is_group(name):
+            return GROUP_KIND
+        c = self.canonical(name)
+        return self.units.get(c) or _guess_kind(c)
+
+    def group_kinds(self, name: str) -> frozenset[str] | None:
+        """The kinds a group name reaches; None when the name is not a group."""
+        n = normalize_name(name)
+        if n in self.groups:
+            kinds: set[str] = set()
+            for entry in self.groups[n]:
+                if entry == "*":
+                    kinds.update(KINDS)
+                elif entry in KINDS:
+                    kinds.add(entry)
+            return frozenset(kinds)
+        if not self.is_group(n):
+            return None
+        return _fallback_group_kinds(n)
+
+    def group_members(self, name: str) -> frozenset[str]:
+        """Units a group rule names one by one (besides its kinds)."""
+        entries = self.groups.get(normalize_name(name), ())
+        return frozenset(self.canonical(e) for e in entries if e != "*" and e not in KINDS)
+
+    def reaches(self, assigned: str, unit: str) -> bool:
+        """Whether a task assigned to a name (a unit or a group) reaches a concrete unit."""
+        if normalize_name(assigned) == normalize_name(unit):
+            return True
+        kinds = self.group_kinds(assigned)
+        if kinds is None:
+            return bool(self.identities(assigned) & self.identities(unit))
+        if self.is_group(unit):
+            return False
+        return self.kind(unit) in kinds or bool(self.identities(unit) & self.group_members(assigned))
+
+    def canonical_units(self, refs: Iterable[UnitRef]) -> list[UnitRef]:
+        """Units with canonical names, de-duplicated (first one wins)."""
+        out: list[UnitRef] = []
+        seen: set[str] = set()
+        for ref in refs:
+            name = self.canonical(ref.name)
+            if name not in seen:
+                seen.add(name)
+                out.append(UnitRef(name, ref.role))
+        return out
