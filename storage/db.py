@@ -39,7 +39,7 @@ def init_db(engine: Engine) -> None:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends normally, rolled back on any exception."""
-    with Session(engine) as session:
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -1,0 +1,46 @@
+"""What every command needs: settings, logging, the database engine and the unit directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from core.models import DocumentError
+from core.units import UnitDirectory
+from duban.config import ConfigError, Settings
+from duban.logs import setup_logging
+from storage.db import init_db, make_engine
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    """Settings plus the resources built from them."""
+
+    settings: Settings
+    engine: Engine
+    directory: UnitDirectory
+
+
+def load_directory(settings: Settings) -> UnitDirectory:
+    """The built-in unit directory, extended by the configured file."""
+    directory = UnitDirectory.default()
+    path = settings.units_directory
+    if path is None:
+        return directory
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"无法读取单位目录文件 {path}：{exc.strerror}") from exc
+    try:
+        return directory.merge(UnitDirectory.from_toml(text))
+    except DocumentError as exc:
+        raise ConfigError(f"单位目录文件 {path} 有误：{exc}") from exc
+
+
+def open_context(settings: Settings) -> AppContext:
+    """Set up logging, the engine (tables created if missing) and the unit directory."""
+    setup_logging(settings.log_level)
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    return AppContext(settings=settings, engine=engine, directory=load_directory(settings))

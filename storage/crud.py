@@ -1,0 +1,212 @@
+"""Every read and write the application makes, as functions over a Session."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from core.models import Plan
+from core.pipeline import PreparedTask
+from storage.models import AssignmentRow, PlanRow, TaskRow, UnitRow
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import did: the plan's id and whether it was already there."""
+
+    plan_id: int
+    created: bool
+    task_count: int
+    unit_names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitOnTask:
+    """A unit's part in a stored task."""
+
+    name: str
+    role: str
+    status: str
+    done_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskView:
+    """A stored task with its plan and units, for listing and export."""
+
+    id: int
+    plan_id: int
+    plan_title: str
+    seq: str
+    category: str
+    content: str
+    deadline_text: str
+    due: date | None
+    kind: str
+    recurrence: str | None
+    event: str | None
+    workdays: int | None
+    flags: tuple[str, ...]
+    rules: tuple[str, ...]
+    units: tuple[UnitOnTask, ...]
+
+    @property
+    def status(self) -> str:
+        """done when every unit is done, partly_done when some are, else open."""
+        done = sum(u.status == "done" for u in self.units)
+        if self.units and done == len(self.units):
+            return "done"
+        return "partly_done" if done else "open"
+
+
+def find_plan_by_hash(session: Session, digest: str) -> PlanRow | None:
+    """The plan imported from a document with this content hash, if any."""
+    return session.exec(select(PlanRow).where(PlanRow.content_hash == digest)).first()
+
+
+def get_or_create_units(
+    session: Session, names: Iterable[str], *, kind_of: Callable[[str], str], is_group: Callable[[str], bool]
+) -> dict[str, UnitRow]:
+    """Unit rows by name, creating the missing ones with their directory kind."""
+    wanted = list(dict.fromkeys(names))
+    found = {u.name: u for u in session.exec(select(UnitRow).where(col(UnitRow.name).in_(wanted)))}
+    for name in wanted:
+        if name not in found:
+            row = UnitRow(name=name, kind=kind_of(name), is_group=is_group(name))
+            session.add(row)
+            found[name] = row
+    session.flush()
+    return found
+
+
+def import_plan(
+    session: Session,
+    plan: Plan,
+    prepared: Sequence[PreparedTask],
+    *,
+    source_name: str,
+    digest: str,
+    now: datetime,
+    canonical: Callable[[str], str],
+    kind_of: Callable[[str], str],
+    is_group: Callable[[str], bool],
+) -> ImportResult:
+    """Store a plan with its tasks and assignments in the caller's transaction; a known hash changes nothing."""
+    existing = find_plan_by_hash(session, digest)
+    if existing is not None and existing.id is not None:
+        count = len(session.exec(select(TaskRow.id).where(TaskRow.plan_id == existing.id)).all())
+        return ImportResult(existing.id, False, count, ())
+    plan_row = PlanRow(
+        title=plan.title,
+        issuer=plan.issuer,
+        year=plan.year,
+        issued=plan.issued,
+        layout=plan.layout,
+        source_name=source_name,
+        content_hash=digest,
+        imported_at=now,
+    )
+    session.add(plan_row)
+    session.flush()
+    assert plan_row.id is not None
+    all_names = [canonical(u.name) for p in prepared for u in p.task.units]
+    units = get_or_create_units(session, all_names, kind_of=kind_of, is_group=is_group)
+    for position, item in enumerate(prepared, start=1):
+        d = item.deadline
+        task_row = TaskRow(
+            plan_id=plan_row.id,
+            position=position,
+            seq=item.task.seq,
+            category=item.task.category,
+            content=item.task.content,
+            deadline_text=item.task.deadline_text,
+            due=d.due,
+            kind=d.kind,
+            recurrence=d.recurrence,
+            event=d.event,
+            workdays=d.workdays,
+            flags=list(d.flags),
+            rules=list(item.rules),
+        )
+        session.add(task_row)
+        session.flush()
+        assert task_row.id is not None
+        seen: set[int] = set()
+        for upos, ref in enumerate(item.task.units, start=1):
+            unit = units[canonical(ref.name)]
+            assert unit.id is not None
+            # Aliases can make one unit appear twice on a task; its first role wins.
+            if unit.id in seen:
+                continue
+            seen.add(unit.id)
+            session.add(AssignmentRow(task_id=task_row.id, unit_id=unit.id, position=upos, role=ref.role))
+    session.flush()
+    return ImportResult(plan_row.id, True, len(prepared), tuple(dict.fromkeys(all_names)))
+
+
+def list_plans(session: Session) -> list[PlanRow]:
+    """Every plan, oldest import first."""
+    return list(session.exec(select(PlanRow).order_by(col(PlanRow.id))))
+
+
+def list_units(session: Session) -> list[tuple[UnitRow, int]]:
+    """Every unit with the number of tasks it is named on, by name."""
+    rows = session.exec(select(UnitRow).order_by(col(UnitRow.name))).all()
+    counts: dict[int, int] = defaultdict(int)
+    for unit_id in session.exec(select(AssignmentRow.unit_id)):
+        counts[unit_id] += 1
+    return [(u, counts[u.id or 0]) for u in rows]
+
+
+def list_tasks(session: Session, *, plan_id: int | None = None, unit: str | None = None) -> list[TaskView]:
+    """Stored tasks in plan order with their units; filtered by plan and by a unit's exact name."""
+    task_ids = select(TaskRow.id)
+    if plan_id is not None:
+        task_ids = task_ids.where(TaskRow.plan_id == plan_id)
+    if unit is not None:
+        with_unit = (
+            select(AssignmentRow.task_id)
+            .join(UnitRow, col(UnitRow.id) == col(AssignmentRow.unit_id))
+            .where(UnitRow.name == unit)
+        )
+        task_ids = task_ids.where(col(TaskRow.id).in_(with_unit))
+    query = (
+        select(TaskRow, PlanRow.title)
+        .join(PlanRow, col(PlanRow.id) == col(TaskRow.plan_id))
+        .where(col(TaskRow.id).in_(task_ids))
+        .order_by(col(TaskRow.plan_id), col(TaskRow.position))
+    )
+    # One query for all units, filtered by the same subquery: two round trips however many tasks match.
+    assignment_query = (
+        select(AssignmentRow, UnitRow.name)
+        .join(UnitRow, col(UnitRow.id) == col(AssignmentRow.unit_id))
+        .where(col(AssignmentRow.task_id).in_(task_ids))
+        .order_by(col(AssignmentRow.task_id), col(AssignmentRow.position))
+    )
+    units: dict[int, list[UnitOnTask]] = defaultdict(list)
+    for a, name in session.exec(assignment_query):
+        units[a.task_id].append(UnitOnTask(name=name, role=a.role, status="open", done_at=None))
+    return [
+        TaskView(
+            id=t.id or 0,
+            plan_id=t.plan_id,
+            plan_title=title,
+            seq=t.seq,
+            category=t.category,
+            content=t.content,
+            deadline_text=t.deadline_text,
+            due=t.due,
+            kind=t.kind,
+            recurrence=t.recurrence,
+            event=t.event,
+            workdays=t.workdays,
+            flags=tuple(t.flags),
+            rules=tuple(t.rules),
+            units=tuple(units[t.id or 0]),
+        )
+        for t, title in session.exec(query)
+    ]

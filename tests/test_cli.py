@@ -1,0 +1,158 @@
+"""The `duban` command line, driven as a person would, against a scratch SQLite database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, seed_path
+from typer.testing import CliRunner
+
+from duban.cli import app, sample_plan_bytes
+
+JSON_KEYS = {
+    "id", "plan", "seq", "category", "content", "units", "deadline_text",
+    "due", "kind", "recurrence", "event", "flags", "status",
+}  # fmt: skip
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A runner in an empty directory (no config.toml) with DUBAN_DATABASE_URL on a scratch file."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DUBAN_CONFIG", raising=False)
+    monkeypatch.setenv("DUBAN_DATABASE_URL", f"sqlite:///{tmp_path / 'db' / 'duban.db'}")
+    return CliRunner()
+
+
+def invoke(cli: CliRunner, *args: str) -> tuple[int, str]:
+    result = cli.invoke(app, list(args), env={"COLUMNS": "200"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+def stored_tasks(cli: CliRunner, *args: str) -> list[dict]:
+    code, output = invoke(cli, "tasks", "--format", "json", *args)
+    assert code == 0, output
+    return json.loads(output)
+
+
+def test_run_imports_the_sample_plan_once(cli: CliRunner) -> None:
+    code, output = invoke(cli, "run")
+    assert code == 0, output
+    assert "已导入" in output and "10 项任务" in output
+    code, output = invoke(cli, "run")
+    assert code == 0 and "内容相同，未做任何更改" in output
+    assert len(stored_tasks(cli)) == 10
+
+
+def test_json_has_exactly_the_documented_keys(cli: CliRunner) -> None:
+    invoke(cli, "run")
+    tasks = stored_tasks(cli)
+    assert all(set(t) == JSON_KEYS for t in tasks)
+    first = tasks[0]
+    assert first["units"] == [
+        {"name": "县政府办公室", "role": "lead"},
+        {"name": "县大数据中心", "role": "support"},
+    ]
+    assert (first["deadline_text"], first["due"], first["kind"], first["status"]) == (
+        "3月底前",
+        "2026-03-31",
+        "fixed",
+        "open",
+    )
+    quarterly = tasks[1]
+    assert (quarterly["kind"], quarterly["recurrence"]) == ("recurring", "quarterly")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "count"),
+    [("000", 99), ("001", 78), ("002", 32), ("003", 21), ("004", 55)],
+)
+def test_import_each_seed(cli: CliRunner, prefix: str, count: int) -> None:
+    path = seed_path(prefix)
+    code, output = invoke(cli, "import", str(path))
+    assert code == 0, output
+    assert f"{count} 项任务" in output
+    tasks = stored_tasks(cli)
+    assert len(tasks) == count
+    assert all(t["units"] and t["content"] for t in tasks)
+
+
+def test_importing_many_files_and_filtering_by_unit(cli: CliRunner, tmp_path: Path) -> None:
+    sample = tmp_path / "sample.txt"
+    sample.write_bytes(sample_plan_bytes())
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes((FIXTURES / "plan_outline.txt").read_text(encoding="utf-8").encode("gb18030"))
+    code, output = invoke(cli, "import", str(sample), str(gbk))
+    assert code == 0, output
+    plans = {t["plan"] for t in stored_tasks(cli)}
+    assert plans == {1, 2}
+    by_unit = stored_tasks(cli, "--unit", "县教育局")
+    assert [t["seq"] for t in by_unit] == ["5"]
+    assert stored_tasks(cli, "--plan", "2") == [t for t in stored_tasks(cli) if t["plan"] == 2]
+    code, output = invoke(cli, "units")
+    assert code == 0 and "县教育局" in output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "为空"),
+        (bytes(range(256)) * 8, "编码"),
+        ("这是一份普通的通知，没有任何任务表格。\n请各单位知悉。\n".encode(), "未找到任务"),
+    ],
+    ids=["empty", "binary", "no-tasks"],
+)
+def test_bad_input_gets_a_chinese_error_and_stores_nothing(
+    cli: CliRunner, tmp_path: Path, content: bytes, message: str
+) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    code, output = invoke(cli, "import", str(bad))
+    assert code == 1
+    assert message in output and "未保存任何内容" in output
+    assert "Traceback" not in output
+    assert stored_tasks(cli) == []
+
+
+def test_missing_file_and_bad_options(cli: CliRunner, tmp_path: Path) -> None:
+    code, output = invoke(cli, "import", str(tmp_path / "nope.txt"))
+    assert code == 1 and "无法读取该文件" in output
+    code, output = invoke(cli, "import", str(tmp_path / "nope.txt"), "--issued", "三月")
+    assert code == 1 and "YYYY-MM-DD" in output
+    code, output = invoke(cli, "tasks", "--format", "xml")
+    assert code == 1 and "table 或 json" in output
+
+
+def test_resolve_prints_json(cli: CliRunner) -> None:
+    code, output = invoke(cli, "resolve", "3月底前", "--year", "2022")
+    assert code == 0
+    data = json.loads(output)
+    assert (data["due"], data["kind"], data["flags"]) == ("2022-03-31", "fixed", [])
+    code, output = invoke(cli, "resolve", "本文印发后30日", "--year", "2022")
+    assert json.loads(output)["flags"] == ["needs_issue_date"]
+
+
+def test_review_lists_flagged_deadlines(cli: CliRunner) -> None:
+    invoke(cli, "run")
+    code, output = invoke(cli, "review")
+    assert code == 0
+    assert "三季度前" in output and "2026-09-30" in output
+
+
+def test_config_file_is_found_and_errors_are_clear(cli: CliRunner, tmp_path: Path, monkeypatch) -> None:
+    code, output = invoke(cli, "plans", "--config", str(tmp_path / "missing.toml"))
+    assert code == 1 and "找不到配置文件" in output
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[storage\n", encoding="utf-8")
+    monkeypatch.setenv("DUBAN_CONFIG", str(broken))
+    code, output = invoke(cli, "plans")
+    assert code == 1 and "格式有误" in output
+    good = tmp_path / "good.toml"
+    good.write_text('[storage]\ndata_dir = "elsewhere"\n', encoding="utf-8")
+    monkeypatch.delenv("DUBAN_DATABASE_URL")
+    code, output = invoke(cli, "run", "--config", str(good))
+    assert code == 0, output
+    assert (tmp_path / "elsewhere" / "duban.db").is_file()
