@@ -158,7 +158,10 @@ def holiday_start(
     if wanted not in HOLIDAY_NAMES:
         return None
     day = after + timedelta(days=1)
-    previous = holiday_name(after, calendar)
+    try:
+        previous = holiday_name(after, calendar)
+    except UnknownYearError:  # only the day before the search; the search itself stays strict
+        previous = None
     for _ in range(horizon_days):
         current = holiday_name(day, calendar)
         if current == wanted and previous != wanted:
