@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +13,60 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 class ConfigError(ValueError):
     """A configuration problem, described in Chinese for the person running Duban."""
+
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_API_BASE_FILE_URL = "https://api.telegram.org/file/bot"
+TOKEN_ENV = "DUBAN_TELEGRAM_TOKEN"
+# Kind words accepted in [routing], in Chinese as in the unit directory, or in English.
+ROUTE_KINDS = {
+    "部门": "department",
+    "镇": "town",
+    "街道": "street",
+    "其他": "other",
+    "department": "department",
+    "town": "town",
+    "street": "street",
+    "other": "other",
+}
+ALL_KINDS = frozenset({"department", "town", "street", "other"})
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramSettings:
+    """How the bot talks to the Bot API."""
+
+    api_base_url: str = DEFAULT_API_BASE_URL
+    api_base_file_url: str = DEFAULT_API_BASE_FILE_URL
+    overall_max_rate: float = 30.0
+    group_max_rate: float = 20.0
+    max_retries: int = 3
+    send_attempts: int = 4
+    backoff_seconds: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    """When and what the daily digest sends."""
+
+    time: time = time(9, 0)
+    window_days: int = 7
+    workdays_only: bool = True
+    misfire_grace_seconds: int = 3600
+    message_limit: int = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class AccessSettings:
+    """Who may subscribe: everyone (open) or after an admin approves (approval)."""
+
+    mode: str = "open"
+    admins: frozenset[int] = frozenset()
+
+    @property
+    def needs_approval(self) -> bool:
+        """Whether new subscriptions wait for an admin."""
+        return self.mode == "approval"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +80,11 @@ class Settings:
     units_directory: Path | None
     calendar_override: Path | None
     log_level: str
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
+    # Group name → unit kinds (and unit names) it reaches; overrides the unit directory's [groups] rules.
+    routing: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -65,6 +125,83 @@ def _optional_path(base: Path, value: Any, key: str) -> Path | None:
     return path if path.is_absolute() else base / path
 
 
+def _number(table: dict[str, Any], key: str, default: float, where: str, *, minimum: float = 0) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise ConfigError(f"配置项 {where}.{key} 应当是不小于 {minimum:g} 的数字，收到：{value!r}")
+    return value
+
+
+def _telegram(raw: dict[str, Any]) -> TelegramSettings:
+    t = _section(raw, "telegram")
+    base = str(t.get("api_base_url") or DEFAULT_API_BASE_URL)
+    file_base = str(t.get("api_base_file_url") or "")
+    if not file_base:
+        # A local Bot API server serves files under /file/bot beside /bot.
+        file_base = base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else DEFAULT_API_BASE_FILE_URL
+    return TelegramSettings(
+        api_base_url=base,
+        api_base_file_url=file_base,
+        overall_max_rate=_number(t, "overall_max_rate", 30.0, "telegram"),
+        group_max_rate=_number(t, "group_max_rate", 20.0, "telegram"),
+        max_retries=int(_number(t, "max_retries", 3, "telegram")),
+        send_attempts=int(_number(t, "send_attempts", 4, "telegram", minimum=1)),
+        backoff_seconds=_number(t, "backoff_seconds", 2.0, "telegram"),
+    )
+
+
+def _digest(raw: dict[str, Any]) -> DigestSettings:
+    d = _section(raw, "digest")
+    text = d.get("time", "09:00")
+    try:
+        at = time.fromisoformat(str(text))
+    except ValueError:
+        raise ConfigError(f"配置项 digest.time 应当是 HH:MM 格式的时间，收到：{text!r}") from None
+    workdays_only = d.get("workdays_only", True)
+    if not isinstance(workdays_only, bool):
+        raise ConfigError("配置项 digest.workdays_only 应当是 true 或 false")
+    return DigestSettings(
+        time=at.replace(tzinfo=None),
+        window_days=int(_number(d, "window_days", 7, "digest", minimum=1)),
+        workdays_only=workdays_only,
+        misfire_grace_seconds=int(_number(d, "misfire_grace_seconds", 3600, "digest", minimum=1)),
+        # Telegram refuses texts over 4096 characters; the margin leaves room for edits that add ✅.
+        message_limit=int(_number(d, "message_limit", 4000, "digest", minimum=500)),
+    )
+
+
+def _access(raw: dict[str, Any]) -> AccessSettings:
+    a = _section(raw, "access")
+    mode = a.get("mode", "open")
+    if mode not in ("open", "approval"):
+        raise ConfigError(f'配置项 access.mode 只能是 "open" 或 "approval"，收到：{mode!r}')
+    admins = a.get("admins", [])
+    if not isinstance(admins, list) or not all(
+        isinstance(x, int) and not isinstance(x, bool) for x in admins
+    ):
+        raise ConfigError("配置项 access.admins 应当是 Telegram 用户 ID（整数）的列表，例如 [123456789]")
+    return AccessSettings(mode=mode, admins=frozenset(admins))
+
+
+def _routing(raw: dict[str, Any]) -> dict[str, frozenset[str]]:
+    routes: dict[str, frozenset[str]] = {}
+    for group, reach in _section(raw, "routing").items():
+        if isinstance(reach, str):
+            reach = [reach]
+        if not isinstance(reach, list) or not all(isinstance(r, str) for r in reach):
+            raise ConfigError(f'配置项 routing.{group} 应当是单位类型或单位名的列表，例如 ["部门", "镇"]')
+        kinds: set[str] = set()
+        for entry in reach:
+            entry = entry.strip()
+            if entry in ("全部", "all", "*"):
+                kinds.update(ALL_KINDS)
+            else:
+                # Anything that is not a kind word names a unit the group also reaches.
+                kinds.add(ROUTE_KINDS.get(entry, entry))
+        routes[group.strip()] = frozenset(kinds)
+    return routes
+
+
 def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
     """Read settings from the config file (if any) and the environment."""
     path = find_config(explicit)
@@ -91,6 +228,17 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
         database_url=database_url,
         timezone=timezone,
         units_directory=_optional_path(base, _section(raw, "units").get("directory"), "units.directory"),
-        calendar_override=_optional_path(base, _section(raw, "calendar").get("override"), "calendar.override"),
+        calendar_override=_optional_path(
+            base, _section(raw, "calendar").get("override"), "calendar.override"
+        ),
         log_level=str(_section(raw, "logging").get("level", "INFO")).upper(),
+        telegram=_telegram(raw),
+        digest=_digest(raw),
+        access=_access(raw),
+        routing=_routing(raw),
     )
+
+
+def telegram_token() -> str | None:
+    """The bot token from the environment, or None when it is not set."""
+    return os.environ.get(TOKEN_ENV, "").strip() or None
