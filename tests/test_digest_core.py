@@ -1,0 +1,336 @@
+"""core.digest: selection by a fixed today, rendering, splitting, callback data and reply parsing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from core.digest import (
+    TELEGRAM_LIMIT,
+    Digest,
+    DigestItem,
+    days_left_text,
+    done_callback,
+    item_line,
+    make_callback,
+    parse_callback,
+    parse_done_reply,
+    render_digest,
+    render_task_list,
+    select_digest,
+    tg_len,
+    weekday_cn,
+)
+
+TODAY = date(2026, 3, 25)  # a Wednesday
+
+
+def item(
+    task_id: int, due: date, *, unit_id: int = 1, unit: str = "区教育局", role: str = "lead", **kw
+) -> DigestItem:
+    fields = {
+        "seq": str(task_id),
+        "content": f"第{task_id}项：整理并更新政府信息公开栏目",
+        "plan_title": "测试工作要点",
+        "kind": "fixed",
+        "recurrence": None,
+    }
+    fields.update(kw)
+    return DigestItem(task_id=task_id, unit_id=unit_id, unit=unit, role=role, due=due, **fields)
+
+
+def days(n: int) -> date:
+    return TODAY + timedelta(days=n)
+
+
+@pytest.mark.parametrize(
+    ("offset", "window", "section"),
+    [
+        (-30, 7, "overdue"),
+        (-1, 7, "overdue"),
+        (0, 7, "due_today"),
+        (1, 7, "upcoming"),
+        (7, 7, "upcoming"),
+        (8, 7, "later"),
+        (3, 3, "upcoming"),
+        (4, 3, "later"),
+        (1, 0, "later"),
+        (0, 0, "due_today"),
+        (400, 7, "later"),
+    ],
+)
+def test_section_boundaries(offset: int, window: int, section: str) -> None:
+    d = select_digest([item(1, days(offset))], today=TODAY, window_days=window)
+    got = {
+        "overdue": len(d.overdue),
+        "due_today": len(d.due_today),
+        "upcoming": len(d.upcoming),
+        "later": d.later_count,
+    }
+    assert got == {k: int(k == section) for k in got}
+    assert d.is_empty == (section == "later")
+
+
+def test_sections_are_sorted_soonest_first_and_deduplicated() -> None:
+    items = [
+        item(5, days(3)),
+        item(2, days(-1)),
+        item(9, days(-10)),
+        item(3, days(3), unit_id=2, unit="区民政局"),
+        item(3, days(3)),
+        item(5, days(3)),  # the same (task, unit) twice: shown once
+        item(7, days(0)),
+        item(8, days(20)),
+        item(4, days(20)),
+    ]
+    d = select_digest(items, today=TODAY)
+    assert [(i.task_id, i.unit_id) for i in d.overdue] == [(9, 1), (2, 1)]
+    assert [i.task_id for i in d.due_today] == [7]
+    assert [(i.task_id, i.unit_id) for i in d.upcoming] == [(3, 1), (3, 2), (5, 1)]
+    assert d.later_count == 2
+    assert d.items == d.overdue + d.due_today + d.upcoming
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [],
+        [item(1, days(8))],
+        [item(1, days(30)), item(2, days(90))],
+    ],
+)
+def test_empty_digest_sends_nothing(items: list[DigestItem]) -> None:
+    d = select_digest(items, today=TODAY)
+    assert d.is_empty
+    assert render_digest(d) == []
+
+
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        (days(0), "今天到期"),
+        (days(1), "还有1天"),
+        (days(3), "还有3天"),
+        (days(-2), "逾期2天"),
+        (days(-365), "逾期365天"),
+    ],
+)
+def test_days_left_text(due: date, expected: str) -> None:
+    assert days_left_text(due, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("d", "expected"),
+    [
+        (date(2026, 3, 23), "周一"),
+        (date(2026, 3, 25), "周三"),
+        (date(2026, 3, 28), "周六"),
+        (date(2026, 3, 29), "周日"),
+    ],
+)
+def test_weekday_cn(d: date, expected: str) -> None:
+    assert weekday_cn(d) == expected
+
+
+@pytest.mark.parametrize(
+    ("it", "expected"),
+    [
+        (
+            item(12, date(2026, 3, 20), content="报送年度报告"),
+            "#12 报送年度报告 — 区教育局（牵头）· 截止 3月20日 周五 · 逾期5天",
+        ),
+        (
+            item(3, date(2026, 3, 31), role="support", content="更新专栏", recurrence="quarterly"),
+            "#3 更新专栏 — 区教育局（配合）· 截止 3月31日 周二 · 还有6天 · 每季度",
+        ),
+        (
+            item(4, date(2027, 1, 5), role="owner", content="整理\n目录"),
+            "#4 整理 目录 — 区教育局（负责）· 截止 2027年1月5日 周二 · 还有286天",
+        ),
+        (
+            item(5, TODAY, content="甲" * 100),
+            f"#5 {'甲' * 59}… — 区教育局（牵头）· 截止 3月25日 周三 · 今天到期",
+        ),
+    ],
+)
+def test_item_line(it: DigestItem, expected: str) -> None:
+    assert item_line(it, today=TODAY) == expected
+
+
+def test_render_small_digest() -> None:
+    items = [item(2, days(-3), content="公开预算"), item(6, days(0), content="报送材料"), item(8, days(2))]
+    d = select_digest([*items, item(9, days(40))], today=TODAY)
+    [msg] = render_digest(d)
+    assert msg.items == tuple(items)
+    lines = msg.text.splitlines()
+    assert lines[0] == "📋 督办提醒 · 3月25日 周三（共3项待办）"
+    assert (
+        lines.index("⚠️ 已逾期（1项）") < lines.index("📌 今日到期（1项）") < lines.index("🗓 7日内到期（1项）")
+    )
+    assert "#2 公开预算 — 区教育局（牵头）· 截止 3月22日 周日 · 逾期3天" in lines
+    assert "另有1项在7日后到期，发送 /tasks 查看全部。" in lines
+    assert "已逾期" in msg.text and "今日到期" in msg.text
+
+
+def test_render_leaves_out_empty_sections_and_later_line() -> None:
+    d = select_digest([item(1, days(1))], today=TODAY)
+    [msg] = render_digest(d)
+    assert "已逾期" not in msg.text and "今日到期" not in msg.text and "另有" not in msg.text
+
+
+@pytest.mark.parametrize(
+    ("count", "limit", "max_items"),
+    [(300, 4000, 50), (300, 4000, 1000), (120, 1500, 50), (49, 4000, 50), (51, 4000, 50), (400, 9999, 1000)],
+)
+def test_long_digest_splits_between_items(count: int, limit: int, max_items: int) -> None:
+    items = [
+        item(
+            i,
+            days(i % 15 - 5),
+            unit_id=i % 3,
+            unit=f"区第{i % 3}局",
+            content=f"任务{i}：" + "落实公开要求" * 12,
+        )
+        for i in range(1, count + 1)
+    ]
+    d = select_digest(items, today=TODAY)
+    messages = render_digest(d, limit=limit, max_items=max_items)
+    assert len(messages) >= -(-count // max_items)
+    carried = [i for m in messages for i in m.items]
+    assert carried == list(d.items)  # every item once, in order
+    for m in messages:
+        assert tg_len(m.text) < TELEGRAM_LIMIT and tg_len(m.text) <= limit
+        assert len(m.items) <= max_items
+        # No item is cut: each carried item's full line is in its own message's text.
+        for it in m.items:
+            assert item_line(it, today=TODAY) in m.text.splitlines()
+    assert "另有" in messages[-1].text or d.later_count == 0
+    assert all("（续）" in m.text.splitlines()[0] for m in messages[1:])
+
+
+def test_split_repeats_section_title_as_continued() -> None:
+    items = [item(i, days(-1)) for i in range(1, 80)]
+    messages = render_digest(select_digest(items, today=TODAY), max_items=50)
+    assert [len(m.items) for m in messages] == [50, 29]
+    assert "⚠️ 已逾期（79项）（续）" in messages[1].text.splitlines()
+
+
+def test_emoji_count_twice_toward_the_limit() -> None:
+    assert tg_len("📋") == 2 and tg_len("完成") == 2 and tg_len("a") == 1
+
+
+def test_task_list_orders_overdue_first_and_handles_empty() -> None:
+    assert render_task_list([], today=TODAY) == "暂无未完成的事项。🎉"
+    text = render_task_list([item(3, days(10)), item(4, days(-2)), item(5, days(0))], today=TODAY)
+    lines = text.splitlines()
+    assert lines[0].startswith("📋 未完成事项（共3项")
+    assert [ln.split()[0] for ln in lines[1:]] == ["#4", "#5", "#3"]
+    assert "逾期2天" in lines[1] and "3月23日 周一" in lines[1] and "（牵头）" in lines[1]
+    assert "还有10天" in lines[3]
+
+
+def test_task_list_is_cut_with_a_count_below_the_limit() -> None:
+    items = [item(i, days(i)) for i in range(1, 200)]
+    text = render_task_list(items, today=TODAY, limit=2000)
+    assert tg_len(text) <= 2000
+    lines = text.splitlines()
+    shown = len(lines) - 2
+    assert lines[-1] == f"……另有{199 - shown}项未列出。"
+
+
+@pytest.mark.parametrize(("task_id", "unit_id"), [(12, 7), (0, 0), (10**15, 10**15 + 1)])
+def test_done_callback_round_trip(task_id: int, unit_id: int) -> None:
+    data = done_callback(task_id, unit_id)
+    assert len(data.encode()) <= 64
+    assert parse_callback(data) == ("d", (task_id, unit_id))
+
+
+def test_done_callback_format_is_stable() -> None:
+    assert done_callback(12, 7) == "d:12:7"
+    assert make_callback("s", 5) == "s:5"
+    assert parse_callback("a:3") == ("a", (3,))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "",
+        "d",
+        "d:12",
+        "d:12:7:1",
+        "d:12:x",
+        "d:-1:7",
+        "d:012:7",
+        "d: 12:7",
+        "d:12:7 ",
+        "q:12:7",
+        "D:12:7",
+        "d:１２:7",
+        "s:1:2",
+        "d:12:" + "9" * 40,
+        "d:" + "1" * 70,
+        "x" * 65,
+        "d:12:7\n",
+    ],
+)
+def test_forged_callback_data_is_refused(data: str) -> None:
+    assert parse_callback(data) is None
+
+
+@pytest.mark.parametrize(("action", "ids"), [("d", (1,)), ("s", (1, 2)), ("zz", (1,)), ("d", (-1, 2))])
+def test_make_callback_refuses_bad_input(action: str, ids: tuple[int, ...]) -> None:
+    with pytest.raises(ValueError):
+        make_callback(action, *ids)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("完成", (True, [])),
+        ("已完成", (True, [])),
+        ("已经完成了", (True, [])),
+        ("完成了！", (True, [])),
+        ("done", (True, [])),
+        ("Done.", (True, [])),
+        ("  完成。 ", (True, [])),
+        ("完成 3 5", (True, [3, 5])),
+        ("完成3、5", (True, [3, 5])),
+        ("完成3,5", (True, [3, 5])),
+        ("已完成：12，15；18", (True, [12, 15, 18])),
+        ("完成 #3 #5", (True, [3, 5])),
+        ("完成 ＃３", (True, [3])),
+        ("完成第3项", (True, [3])),
+        ("完成 3和5", (True, [3, 5])),
+        ("done 7", (True, [7])),
+        ("完成 3 3", (True, [3])),
+        ("已办结 4", (True, [4])),
+    ],
+)
+def test_done_reply_is_parsed(text: str, expected: tuple[bool, list[int]]) -> None:
+    assert parse_done_reply(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "好的",
+        "没完成",
+        "未完成",
+        "完成了吗？",
+        "完成情况如何",
+        "done?",
+        "完成 abc",
+        "请尽快完成 3",
+        "3 完成",
+        "完成 3 号文件",
+    ],
+)
+def test_other_replies_are_not_done(text: str) -> None:
+    assert parse_done_reply(text) is None
+
+
+def test_digest_dataclass_is_empty_flag() -> None:
+    assert Digest(TODAY, (), (), (), 4).is_empty
+    assert not Digest(TODAY, (), (item(1, TODAY),), (), 0).is_empty
