@@ -1,10 +1,11 @@
-"""SQLModel tables: plans, tasks, units and assignments (task × unit × role)."""
+"""SQLModel tables: plans, tasks, units, assignments (task × unit × role), and the bot's subscriptions,
+completions, delivery ledger and sent items."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -67,3 +68,65 @@ class AssignmentRow(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     position: int
     role: str
+
+
+class SubscriptionRow(SQLModel, table=True):
+    """A chat following a unit: pending until an admin approves (approval mode), active, or inactive."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (UniqueConstraint("chat_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    user_id: int | None = Field(default=None, sa_type=BigInteger)
+    user_name: str | None = None
+    status: str = Field(default="active", index=True)
+    created_at: datetime
+    decided_by: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class CompletionRow(SQLModel, table=True):
+    """A concrete unit's part of a task done; for a group assignment, one row per member unit."""
+
+    __tablename__ = "completion"
+    __table_args__ = (UniqueConstraint("task_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    done_at: datetime
+    done_by: int | None = Field(default=None, sa_type=BigInteger)
+    done_by_name: str | None = None
+    note: str | None = None
+
+
+class DeliveryRow(SQLModel, table=True):
+    """The delivery ledger: one row per (chat, day, kind), claimed before sending and completed after."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("chat_id", "day", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    day: date = Field(index=True)
+    kind: str = "digest"
+    status: str = "claimed"
+    attempts: int = 1
+    last_error: str | None = None
+    claimed_at: datetime
+    sent_at: datetime | None = None
+    message_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class SentItemRow(SQLModel, table=True):
+    """Which (task, unit) items a bot message carries, so a reply or a ✅ press on it can be mapped."""
+
+    __tablename__ = "sent_item"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", "task_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    message_id: int = Field(sa_type=BigInteger)
+    task_id: int = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="unit.id")
