@@ -260,12 +260,18 @@ class _Row:
     """One table row as pieces of text per field; a row may continue on the lines after it."""
 
     pieces: dict[str, list[str]] = field(default_factory=lambda: {f: [] for f in _FIELDS})
+    # The column where the row's last line stopped when that line ended before the last column.
+    open_at: int | None = None
 
-    def add(self, columns: dict[str, int], cells: list[str]) -> None:
-        """Append the non-empty cells of one line to this row."""
-        for name, index in columns.items():
-            if index < len(cells) and cells[index].strip():
-                self.pieces[name].append(cells[index].strip())
+    def add(self, columns: dict[str, int], width: int, cells: list[str], start: int = 0) -> None:
+        """Append the non-empty cells of one line to this row, the first cell landing in column start."""
+        names = {index: name for name, index in columns.items()}
+        for offset, cell in enumerate(cells):
+            name = names.get(start + offset)
+            if name and cell.strip():
+                self.pieces[name].append(cell.strip())
+        last = start + len(cells) - 1
+        self.open_at = last if last < width - 1 else None
 
     def text(self, name: str) -> str:
         """The field's line pieces joined by a space (the unit splitter and normalize_spaces repair it)."""
@@ -275,25 +281,30 @@ class _Row:
 def _parse_table(lines: list[str]) -> list[Task]:
     """Tasks of a tab-separated table; prose before it (a notice) and repeated headers are skipped."""
     columns: dict[str, int] | None = None
+    width = 0
     rows: list[_Row] = []
     for line in lines:
-        if "\t" not in line:
+        if not line.strip():
             continue
         cells = line.split("\t")
-        header = _header_columns(cells)
+        header = _header_columns(cells) if len(cells) > 1 else None
         if header is not None:
             # A repeated header mid-table (other column names, same order) is a page artefact, not a row.
-            columns = columns or header
+            if columns is None:
+                columns, width = header, len(cells)
             continue
         if columns is None:
             continue
-        seq = cells[columns["seq"]].strip() if columns.get("seq", 0) < len(cells) else ""
-        if _SEQ.match(seq):
+        first = cells[0].strip()
+        if _SEQ.match(first):
             rows.append(_Row())
-            rows[-1].add(columns, cells)
-        elif not seq and rows and any(c.strip() for c in cells):
-            # The cells of the row above continue on this line (a PDF row split across lines or pages).
-            rows[-1].add(columns, cells)
+            rows[-1].add(columns, width, cells)
+        elif rows and rows[-1].open_at is not None and (first or len(cells) == 1):
+            # The row above stopped inside a cell (a line break in the PDF): this line goes on from there.
+            rows[-1].add(columns, width, cells, rows[-1].open_at)
+        elif not first and len(cells) > 1 and rows and any(c.strip() for c in cells):
+            # The cells of the row above continue on this line, column by column (a row split over pages).
+            rows[-1].add(columns, width, cells)
     return _carry_down(rows)
 
 
@@ -437,6 +448,7 @@ def _prose_items(lines: list[str]) -> list[_Item]:
     """Items of a prose plan; unnumbered paragraphs continue an item unless they bring units of their own."""
     items: list[_Item] = []
     current: _Item | None = None
+    heading = ""
     for raw in lines:
         line = _MARKUP.sub("", raw.strip()).strip()
         if not line:
@@ -447,11 +459,14 @@ def _prose_items(lines: list[str]) -> list[_Item]:
             body, clauses = _split_units_clause(m["body"])
             current = _Item(normalize_spaces(m["title"]), [body], clauses)
             items.append(current)
-        elif _SUBSECTION.match(cleaned) or _SECTION.match(cleaned) or _CLOSING.match(cleaned):
+        elif (m := _SUBSECTION.match(cleaned)) or _SECTION.match(cleaned) or _CLOSING.match(cleaned):
             # A heading alone on its line (`（一）指导思想`, `二、…`) starts no task and ends the one before.
-            current = None
+            current, heading = None, m["text"] if m else ""
         elif current is None:
-            continue
+            if clauses and heading:
+                # `（一）标题` on its own line, then a paragraph naming its units: the heading titles a task.
+                current = _Item(heading, [body], clauses)
+                items.append(current)
         elif clauses and current.clauses:
             # A paragraph with its own `（责任单位：…）` after a finished item is a task of its own.
             current = _Item(current.title, [body], clauses)

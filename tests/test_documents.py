@@ -309,6 +309,8 @@ FIXTURE_TASKS = [
     ("plan_table.txt", "4", "推进存量档案数字化", "对扫描件开展抽样质检，每批不少于5%", ["区档案馆", "区数据局"], "全年"),
     ("plan_table.txt", "5", "开放利用", "在门户网站开设档案查询入口，提供在线预约和远程调阅服务", ["区数据局"], "6月底前"),
     ("plan_table.txt", "6", "开放利用", "每季度发布一次开放档案目录", ["区档案馆"], "每季度末"),
+    # A line break inside the units cell: the next line goes on in that cell, then the deadline column.
+    ("plan_table.txt", "7", "规范借阅管理", "制定档案借阅登记和归还催办办法", ["区档案馆", "各街道"], "9月底前"),
     # Outline: `（一）…` heading (with a no-break space) as category, deadline line, units line.
     ("plan_outline.txt", "1", "用好线上渠道", "在区政府网站开设安全生产专栏，每月更新典型案例。", ["区应急局", "区融媒体中心"], "全年"),
     ("plan_outline.txt", "2", "用好线上渠道", "开通安全隐患随手拍小程序，畅通群众举报渠道。", ["区应急局", "各街道办事处"], "6月底前"),
@@ -321,6 +323,8 @@ FIXTURE_TASKS = [
     ("plan_prose.txt", "4", "落实安全责任", "明确数据安全责任人，签订数据安全承诺书。", ["区政府各部门", "各街道"], ""),
     ("plan_prose.txt", "5", "落实安全责任", "开展数据安全应急演练，检验处置流程。", ["区委网信办"], ""),
     ("plan_prose.txt", "6", "强化人员培训", "组织数据安全专题培训，提高干部数据素养。", ["各单位"], ""),
+    # `(一)标题` alone on its line, then a paragraph with its own units: the heading titles the task.
+    ("plan_prose.txt", "7", "开展宣传周活动", "在9月组织网络安全宣传周，普及数据安全知识。", ["区委网信办", "各街道"], None),
     # Prose without units: bold titles, numbering restarting, a paragraph broken by the PDF.
     ("plan_prose_bare.txt", "1", "完善服务清单", "梳理社区可办事项，于6月底前在社区公告栏公示。", ["各单位"], "于6月底前"),
     ("plan_prose_bare.txt", "2", "优化办事流程", "推行一窗通办，压缩办理时限，年内实现高频事项当场办结。", ["各单位"], "年内"),
@@ -342,7 +346,7 @@ def test_fixture_task(
 
 @pytest.mark.parametrize(
     ("name", "count"),
-    [("plan_table.txt", 6), ("plan_outline.txt", 4), ("plan_prose.txt", 6), ("plan_prose_bare.txt", 4)],
+    [("plan_table.txt", 7), ("plan_outline.txt", 4), ("plan_prose.txt", 7), ("plan_prose_bare.txt", 4)],
 )
 def test_fixture_task_count(name: str, count: int) -> None:
     assert [t.seq for t in fixture_plan(name).tasks] == [str(i) for i in range(1, count + 1)]
@@ -372,7 +376,7 @@ def test_decode_text_encodings(encoding: str) -> None:
     text = (FIXTURES / "plan_table.txt").read_text(encoding="utf-8")
     decoded = decode_text(text.encode(encoding))
     assert decoded == text
-    assert len(parse_plan(decoded).tasks) == 6
+    assert len(parse_plan(decoded).tasks) == 7
 
 
 def test_gbk_encoded_seed_round_trip() -> None:
