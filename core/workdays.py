@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -157,6 +158,21 @@ def holiday_start(
     wanted = canonical_holiday(name)
     if wanted not in HOLIDAY_NAMES:
         return None
+    if calendar is None:
+        return _builtin_holiday_start(wanted, after, horizon_days)
+    return _search_holiday_start(wanted, after, calendar, horizon_days)
+
+
+@functools.lru_cache(maxsize=4096)
+def _builtin_holiday_start(wanted: str, after: date, horizon_days: int) -> date | None:
+    """holiday_start() on chinese_calendar alone; cached because the day-by-day search is slow."""
+    return _search_holiday_start(wanted, after, None, horizon_days)
+
+
+def _search_holiday_start(
+    wanted: str, after: date, calendar: WorkCalendar | None, horizon_days: int
+) -> date | None:
+    """Day-by-day search behind holiday_start()."""
     day = after + timedelta(days=1)
     try:
         previous = holiday_name(after, calendar)
