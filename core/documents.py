@@ -162,11 +162,12 @@ def _fallback_title(lines: list[str]) -> str:
     return "未命名计划"
 
 
-def _find_year(title: str, lines: list[str]) -> int | None:
-    """The plan's year as its title states it, else a heading that is only a year."""
-    match = _YEAR.search(title)
-    if match:
-        return int(match["y"])
+def _find_year(titles: list[str], lines: list[str]) -> int | None:
+    """The plan's year as the first of its titles states it, else a heading that is only a year."""
+    for title in titles:
+        match = _YEAR.search(title)
+        if match:
+            return int(match["y"])
     for line in lines:
         bare = _BARE_YEAR.match(line)
         if bare:
@@ -377,7 +378,8 @@ def _outline_blocks(lines: list[str]) -> list[_Block]:
 def _parse_outline(lines: list[str]) -> list[Task]:
     """Tasks of an outline document, or [] when its numbered lines are not followed by deadline and units."""
     blocks = _outline_blocks(lines)
-    complete = sum(len(b.lines) >= 3 for b in blocks)
+    # A real outline block ends in a short deadline line and a units line; numbered prose paragraphs do not.
+    complete = sum(len(b.lines) >= 3 and len(b.lines[-2]) <= 40 for b in blocks)
     if not blocks or complete * 2 < len(blocks):
         return []
     tasks = []
@@ -530,12 +532,13 @@ def parse_plan(
             "或分条工作要点（（一）标题。内容…）"
         )
     lines = [_clean(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    plan_title = title or _find_title(lines) or _fallback_title(lines)
+    found_title = _find_title(lines) or _fallback_title(lines)
+    plan_title = title.strip() if title and title.strip() else found_title
     found_issued, issued_at = _find_issued(lines)
     return Plan(
         title=plan_title,
         issuer=_find_issuer(lines, issued_at),
-        year=year if year is not None else _find_year(plan_title, lines),
+        year=year if year is not None else _find_year([plan_title, found_title], lines),
         issued=issued if issued is not None else found_issued,
         layout=layout,
         tasks=tasks,

@@ -362,8 +362,9 @@ def test_explicit_arguments_win() -> None:
     text = (FIXTURES / "plan_table.txt").read_text(encoding="utf-8")
     plan = parse_plan(text, year=2030, issued=date(2030, 1, 2), title="自定义标题")
     assert (plan.title, plan.year, plan.issued) == ("自定义标题", 2030, date(2030, 1, 2))
-    # The year follows an explicit title when no year is given.
+    # The year follows an explicit title when no year is given, else the document's own title.
     assert parse_plan(text, title="2031年某区工作要点").year == 2031
+    assert parse_plan(text, title="自定义标题").year == 2024
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -433,3 +434,30 @@ def test_parse_plan_without_tasks(text: str) -> None:
 )
 def test_normalize_spaces(text: str, expected: str) -> None:
     assert normalize_spaces(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "layout", "count"),
+    [
+        # Numbered paragraphs inside a prose item are no outline: no short deadline line follows them.
+        (
+            "(一)加强预算管理。细化预算编制，要求如下：\n1.各部门按时报送预算草案，逐项说明资金用途和绩效目标。\n"
+            "2.财政部门集中审核并反馈意见，审核结果纳入年度考核。\n(责任单位:区财政局)\n",
+            "prose",
+            1,
+        ),
+        (
+            "一、总体安排\n1.完成系统上线。\n年底前\n区大数据中心\n2.组织培训。\n全年\n区人社局\n",
+            "outline",
+            2,
+        ),
+        (
+            "附件\n\n序号\t任务名称\t任务内容\t责任单位\t时间节点\n1\t上线\t完成系统上线\t区大数据中心\t年底前\n",
+            "table",
+            1,
+        ),
+    ],
+)
+def test_layout_detection(text: str, layout: str, count: int) -> None:
+    plan = parse_plan(text)
+    assert (plan.layout, len(plan.tasks)) == (layout, count)
