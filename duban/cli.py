@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,13 +17,16 @@ from rich.table import Table
 
 from core.deadlines import resolve as resolve_deadline
 from core.deadlines import review_reason, suggested_date
+from core.digest import OutMessage, tg_len
 from core.models import Deadline, DocumentError
-from duban.config import ConfigError, Settings, load_settings
+from duban.config import TOKEN_ENV, ConfigError, Settings, load_settings, telegram_token
 from duban.context import AppContext, open_context
 from duban.importing import ImportOutcome, import_document
-from storage import crud
+from jobs.digest import DeliveryReport, compose, compose_items, deliver_digests, group_routes, sends_today
+from storage import crud, subscriptions
 from storage.crud import TaskView
 from storage.db import session_scope
+from storage.digest import items_by_unit
 
 app = typer.Typer(
     help="督办：把政务公开工作要点的任务分解表变成截止提醒。",
@@ -313,10 +317,73 @@ def sample_plan_bytes() -> bytes:
     return resources.files("duban").joinpath("sample_plan.txt").read_bytes()
 
 
+def print_digests(digests: dict[str, list[OutMessage]]) -> None:
+    """Digest messages as they would appear in Telegram, buttons shown in brackets."""
+    for who, messages in digests.items():
+        out.rule(who, style="dim")
+        for n, message in enumerate(messages, start=1):
+            if len(messages) > 1:
+                out.print(f"[dim]（第 {n}/{len(messages)} 条消息，{tg_len(message.text)} 字符）[/dim]")
+            out.print(message.text, markup=False, highlight=False)
+            buttons = [f"[✅ 完成 #{i.task_id}]" for i in message.items]
+            if buttons:
+                out.print(" ".join(buttons), style="dim", markup=False, highlight=False)
+
+
+def chat_digests(ctx: AppContext, day: date, unit: str | None) -> dict[str, list[OutMessage]]:
+    """What every subscribed chat gets on day, labelled with its units."""
+    with session_scope(ctx.engine) as session:
+        chats = {
+            chat_id: [
+                u.name
+                for sub, u in subscriptions.chat_subscriptions(session, chat_id)
+                if sub.status == "active"
+            ]
+            for chat_id in subscriptions.active_chat_ids(session)
+        }
+    composed = compose(ctx, day=day, chat_ids=list(chats), unit=unit)
+    return {f"聊天 {chat_id}（{'、'.join(chats[chat_id])}）": msgs for chat_id, msgs in composed.items()}
+
+
+def unit_digests(ctx: AppContext, day: date, names: list[str]) -> dict[str, list[OutMessage]]:
+    """What a chat following each of the units alone would get on day."""
+    with session_scope(ctx.engine) as session:
+        ids = {u.id: u.name for name in names if (u := subscriptions.unit_by_name(session, name)) and u.id}
+        items = items_by_unit(session, group_routes=group_routes(ctx, session), unit_ids=list(ids))
+    composed = compose_items(ctx, {uid: items[uid] for uid in ids}, day=day)
+    return {ids[uid]: msgs for uid, msgs in composed.items()}
+
+
+def digest_day_note(ctx: AppContext, day: date) -> str | None:
+    """A line saying the scheduled job would not send on day, or None."""
+    if sends_today(ctx, day):
+        return None
+    return f"{day.isoformat()} 周{WEEKDAYS[day.weekday()]}不是工作日，定时任务这天不会发送提醒。"
+
+
+def next_send_day(ctx: AppContext, day: date) -> date:
+    """day, or the next day the digest goes out."""
+    for offset in range(0, 31):
+        candidate = day + timedelta(days=offset)
+        if sends_today(ctx, candidate):
+            return candidate
+    return day
+
+
 @app.command()
 def run(config: ConfigOption = None) -> None:
-    """主任务：导入示例计划并列出其任务。"""
+    """主任务：设置了 DUBAN_TELEGRAM_TOKEN 时运行机器人；否则导入示例计划并演示今天会发出的提醒。"""
+    token = telegram_token()
     ctx = context(config)
+    if token:
+        from bot.app import build_application
+
+        out.print(f"机器人启动中（长轮询，Bot API：{ctx.settings.telegram.api_base_url}）。按 Ctrl+C 停止。")
+        build_application(ctx, token).run_polling()
+        return
+    out.print(
+        f"未设置 {TOKEN_ENV}，只演示不发送：设置机器人令牌（export {TOKEN_ENV}=…）后运行即可启动机器人。"
+    )
     try:
         outcome = import_document(
             ctx.engine,
@@ -328,9 +395,99 @@ def run(config: ConfigOption = None) -> None:
     except DocumentError as exc:
         raise fail(str(exc)) from None
     print_outcome(outcome, "示例计划")
+    today = now_in(ctx.settings).date()
+    day = next_send_day(ctx, today)
+    if day != today:
+        out.print(
+            f"今天（{due_text(today)}）不是工作日，不发送提醒；下面是下一个工作日 {due_text(day)} 的提醒。"
+        )
+    digests = chat_digests(ctx, day, None)
+    if not digests:
+        # Nobody has subscribed yet: show what each unit of the sample plan would get.
+        names = [n for n in outcome.result.unit_names or plan_unit_names(ctx, outcome.result.plan_id)]
+        names = [n for n in names if not ctx.directory.is_group(n)]
+        out.print(
+            f"还没有聊天订阅任何单位；以下是示例计划各单位 {due_text(day)} 会收到的提醒（演示，未发送）："
+        )
+        digests = unit_digests(ctx, day, names)
+    if not digests:
+        out.print("这一天没有需要提醒的事项。")
+    print_digests(digests)
+
+
+def plan_unit_names(ctx: AppContext, plan_id: int) -> list[str]:
+    """Units named on a stored plan's tasks, in order of appearance."""
     with session_scope(ctx.engine) as session:
-        views = crud.list_tasks(session, plan_id=outcome.result.plan_id)
-    print_tasks(views, f"示例计划的任务（数据库：{ctx.settings.database_url}）")
+        views = crud.list_tasks(session, plan_id=plan_id)
+    return list(dict.fromkeys(u.name for v in views for u in v.units))
+
+
+@app.command()
+def digest(
+    date_: Annotated[str | None, typer.Option("--date", help="哪一天的提醒 YYYY-MM-DD（默认今天）")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="只看这个单位")] = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="通过 Bot API 发送（需要 DUBAN_TELEGRAM_TOKEN）")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """打印某天的每日提醒；加 --send 则发送（与定时任务共用发送记录，不会重复发送）。"""
+    day = parse_iso_date(date_, "--date")
+    token = telegram_token()
+    if send and not token:
+        raise fail(f"发送需要机器人令牌：请先设置环境变量 {TOKEN_ENV}。")
+    ctx = context(config)
+    day = day or now_in(ctx.settings).date()
+    name = ctx.directory.canonical(unit) if unit else None
+    note = digest_day_note(ctx, day)
+    if not send:
+        if note:
+            out.print(note)
+        digests = unit_digests(ctx, day, [name]) if name else chat_digests(ctx, day, None)
+        if not digests:
+            who = f"「{name}」" if name else "已订阅的聊天"
+            out.print(f"{day.isoformat()} {who}没有需要提醒的事项（或还没有聊天订阅）。")
+        print_digests(digests)
+        return
+    assert token is not None
+    if note:
+        out.print(note + "（按要求照常发送）")
+    report = asyncio.run(send_digests(ctx, token, day, name))
+    out.print(
+        f"{day.isoformat()}：发送 {len(report.sent)} 个聊天共 {report.messages} 条消息；"
+        f"已发过 {len(report.skipped)}，无内容 {len(report.empty)}，"
+        f"失败 {len(report.failed)}，已停用 {len(report.deactivated)}。"
+    )
+    for chat_id, error in report.failed.items():
+        err.print(f"[red]聊天 {chat_id}：[/red]{error}", highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+async def send_digests(ctx: AppContext, token: str, day: date, unit: str | None) -> DeliveryReport:
+    """Send day's digests through the Bot API with the bot's own limiter and ledger."""
+    from telegram.ext import ExtBot
+
+    from bot.app import rate_limiter
+
+    t = ctx.settings.telegram
+    chat_ids = None
+    if unit is not None:
+        # The ledger is per chat and day, so a chat following the unit gets its whole digest.
+        with session_scope(ctx.engine) as session:
+            chat_ids = [
+                c
+                for c in subscriptions.active_chat_ids(session)
+                if any(
+                    u.name == unit and sub.status == "active"
+                    for sub, u in subscriptions.chat_subscriptions(session, c)
+                )
+            ]
+    bot = ExtBot(
+        token, base_url=t.api_base_url, base_file_url=t.api_base_file_url, rate_limiter=rate_limiter(ctx)
+    )
+    async with bot:
+        return await deliver_digests(bot, ctx, day=day, clock=lambda: now_in(ctx.settings), chat_ids=chat_ids)
 
 
 def main() -> None:

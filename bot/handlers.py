@@ -1,0 +1,599 @@
+"""Every handler, registered in one place: parse the update, call storage and core, reply (texts in bot.texts)."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from loguru import logger
+from sqlmodel import Session
+from telegram import InlineKeyboardMarkup, Message, Update, User
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.keyboards import (
+    choice_keyboard,
+    decision_keyboard,
+    mark_done_in_text,
+    pair_keyboard,
+    without_button,
+)
+from bot.matching import match_unit
+from core.digest import done_callback, parse_callback, parse_done_reply, render_task_list
+from duban.context import AppContext
+from jobs.digest import group_routes
+from storage import ledger, progress, subscriptions
+from storage.db import session_scope
+from storage.digest import open_items
+from storage.models import UnitRow
+
+Context = ContextTypes.DEFAULT_TYPE
+MAX_UNIT_BUTTONS = 60
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def app_ctx(context: Context) -> AppContext:
+    """The AppContext stored in bot_data by build_application."""
+    return context.bot_data["ctx"]
+
+
+def now(context: Context) -> datetime:
+    """The current time from the application's clock (tests fix it)."""
+    clock: Callable[[], datetime] = context.bot_data["clock"]
+    return clock()
+
+
+def user_name(user: User | None) -> str:
+    """A readable name for logs and admins."""
+    if user is None:
+        return "未知用户"
+    return user.full_name + (f"（@{user.username}）" if user.username else "")
+
+
+def is_admin(ctx: AppContext, user: User | None) -> bool:
+    """Whether the user is one of the configured admins."""
+    return user is not None and user.id in ctx.settings.access.admins
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
+    """Answer in the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(text, reply_markup=markup)
+
+
+def subscribable_names(ctx: AppContext, s: Session) -> list[str]:
+    """Units of imported plans first, then the directory's; groups are never subscribed to directly."""
+    names = [*subscriptions.unit_names(s), *ctx.directory.units]
+    return [n for n in dict.fromkeys(names) if not ctx.directory.is_group(n)]
+
+
+def unit_row(ctx: AppContext, s: Session, name: str) -> UnitRow:
+    """The stored unit of that name, created from the directory when only the directory knows it."""
+    return subscriptions.unit_by_name(s, name) or subscriptions.ensure_unit(
+        s, name, kind=ctx.directory.kind(name), is_group=ctx.directory.is_group(name)
+    )
+
+
+def active_units(s: Session, chat_id: int) -> list[UnitRow]:
+    """Units this chat follows with an active subscription."""
+    return [u for sub, u in subscriptions.chat_subscriptions(s, chat_id) if sub.status == "active"]
+
+
+async def refresh_done(message: object, done: Sequence[tuple[int, int, str]]) -> None:
+    """Edit a bot message carrying items: ✅ before each done (task, unit id, unit name) line, its button gone."""
+    if not isinstance(message, Message) or not message.text or not done:
+        return
+    text, markup = message.text, message.reply_markup
+    for task_id, unit_id, unit in done:
+        text = mark_done_in_text(text, task_id, unit)
+        markup = without_button(markup, done_callback(task_id, unit_id))
+    if text == message.text and markup == message.reply_markup:
+        return
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        # "message is not modified" when two presses race; the edit is cosmetic, the mark is stored.
+        logger.debug("消息 {} 未能更新：{}", message.message_id, exc.message)
+
+
+# ------------------------------------------------------------------------------------------- /start, /help
+
+
+async def start(update: Update, context: Context) -> None:
+    """/start: what the bot does."""
+    await reply(update, texts.START)
+
+
+async def help_cmd(update: Update, context: Context) -> None:
+    """/help: the commands."""
+    await reply(update, texts.HELP)
+
+
+# --------------------------------------------------------------------------------------------- subscribing
+
+
+async def subscribe_cmd(update: Update, context: Context) -> None:
+    """/subscribe [单位]: one clear match subscribes, several offer buttons, none suggests the closest."""
+    ctx = app_ctx(context)
+    query = " ".join(context.args or []).strip()
+    with session_scope(ctx.engine) as s:
+        names = subscribable_names(ctx, s)
+        if not names:
+            await reply(update, texts.NO_UNITS_KNOWN)
+            return
+        if not query:
+            # Units named in imported plans come first; the directory fills up to the button limit.
+            choices = [(unit_row(ctx, s, n).id or 0, n) for n in names[:MAX_UNIT_BUTTONS]]
+            await reply(update, texts.CHOOSE_UNIT, choice_keyboard("s", choices))
+            return
+        match = match_unit(query, names, ctx.directory.aliases)
+        if match.kind == "several":
+            choices = [(unit_row(ctx, s, n).id or 0, n) for n in match.names]
+            await reply(update, texts.CHOOSE_AMONG.format(query=query), choice_keyboard("s", choices, 1))
+            return
+        if match.kind == "none":
+            text = texts.NOT_FOUND.format(query=query)
+            if match.names:
+                text += texts.CLOSEST.format(names="、".join(match.names))
+            await reply(update, text)
+            return
+        unit = unit_row(ctx, s, match.names[0])
+    await do_subscribe(update, context, unit.id or 0)
+
+
+async def do_subscribe(update: Update, context: Context, unit_id: int) -> str:
+    """Subscribe the update's chat to a unit (pending in approval mode); tells the chat and the admins."""
+    ctx = app_ctx(context)
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    access = ctx.settings.access
+    with session_scope(ctx.engine) as s:
+        unit = s.get(UnitRow, unit_id)
+        if unit is None or unit.is_group:
+            text = texts.CALLBACK_UNKNOWN
+            await reply(update, text)
+            return text
+        before = {u.id: sub.status for sub, u in subscriptions.chat_subscriptions(s, chat.id)}.get(unit.id)
+        sub = subscriptions.subscribe(
+            s,
+            chat_id=chat.id,
+            unit_id=unit_id,
+            user_id=user.id,
+            user_name=user_name(user),
+            needs_approval=access.needs_approval and not is_admin(ctx, user),
+            now=now(context),
+        )
+        status, sub_id, unit_name = sub.status, sub.id or 0, unit.name
+    if status == "active":
+        text = (texts.ALREADY_SUBSCRIBED if before == "active" else texts.SUBSCRIBED).format(
+            unit=unit_name, time=ctx.settings.digest.time.strftime("%H:%M")
+        )
+        await reply(update, text)
+        return text
+    if before == "pending":
+        text = texts.ALREADY_PENDING.format(unit=unit_name)
+        await reply(update, text)
+        return text
+    text = texts.PENDING.format(unit=unit_name) + ("" if access.admins else texts.NO_ADMINS)
+    await reply(update, text)
+    request = texts.ADMIN_REQUEST.format(
+        user=user_name(user), user_id=user.id, chat=chat.title or chat.id, unit=unit_name
+    )
+    for admin in sorted(access.admins):
+        try:
+            await context.bot.send_message(admin, request, reply_markup=decision_keyboard(sub_id))
+        except (Forbidden, BadRequest) as exc:
+            # An admin who never opened a chat with the bot cannot be written to; the others still are.
+            logger.warning("无法通知管理员 {}：{}", admin, exc.message)
+    logger.info("订阅申请 #{}：聊天 {} → {}", sub_id, chat.id, unit_name)
+    return text
+
+
+async def unsubscribe_cmd(update: Update, context: Context) -> None:
+    """/unsubscribe [单位]: without a name, buttons of the chat's units."""
+    ctx = app_ctx(context)
+    chat = update.effective_chat
+    assert chat is not None
+    query = " ".join(context.args or []).strip()
+    with session_scope(ctx.engine) as s:
+        units = [u for sub, u in subscriptions.chat_subscriptions(s, chat.id) if sub.status != "inactive"]
+    if not units:
+        await reply(update, texts.NO_SUBSCRIPTIONS)
+        return
+    if not query:
+        await reply(
+            update, texts.CHOOSE_UNSUBSCRIBE, choice_keyboard("x", [(u.id or 0, u.name) for u in units])
+        )
+        return
+    by_name = {u.name: u for u in units}
+    match = match_unit(query, list(by_name), ctx.directory.aliases)
+    if match.kind == "one":
+        await reply(update, do_unsubscribe(ctx, chat.id, by_name[match.names[0]]))
+    elif match.kind == "several":
+        choices = [(by_name[n].id or 0, n) for n in match.names]
+        await reply(update, texts.CHOOSE_UNSUBSCRIBE, choice_keyboard("x", choices, 1))
+    else:
+        await reply(update, texts.NOT_SUBSCRIBED.format(query=query))
+
+
+def do_unsubscribe(ctx: AppContext, chat_id: int, unit: UnitRow) -> str:
+    """Unsubscribe and say so."""
+    with session_scope(ctx.engine) as s:
+        done = subscriptions.unsubscribe(s, chat_id=chat_id, unit_id=unit.id or 0)
+    return (texts.UNSUBSCRIBED if done else texts.NOT_SUBSCRIBED).format(unit=unit.name, query=unit.name)
+
+
+async def mine(update: Update, context: Context) -> None:
+    """/mine: the chat's units, pending ones marked."""
+    ctx = app_ctx(context)
+    chat = update.effective_chat
+    assert chat is not None
+    with session_scope(ctx.engine) as s:
+        rows = [
+            f"· {u.name}{texts.STATUS_PENDING if sub.status == 'pending' else ''}"
+            for sub, u in subscriptions.chat_subscriptions(s, chat.id)
+            if sub.status != "inactive"
+        ]
+    await reply(update, texts.lines(texts.MINE_HEADER, rows) if rows else texts.NO_SUBSCRIPTIONS)
+
+
+async def pending_cmd(update: Update, context: Context) -> None:
+    """/pending (admins only): the subscriptions waiting for a decision, each with its buttons."""
+    ctx = app_ctx(context)
+    if not is_admin(ctx, update.effective_user):
+        await reply(update, texts.ADMIN_ONLY)
+        return
+    with session_scope(ctx.engine) as s:
+        waiting = [
+            (sub.id or 0, sub.user_name, sub.user_id, sub.chat_id, u.name)
+            for sub, u in subscriptions.pending_subscriptions(s)
+        ]
+    if not waiting:
+        await reply(update, texts.NO_PENDING)
+        return
+    await reply(update, texts.PENDING_HEADER.format(count=len(waiting)))
+    for sub_id, name, uid, chat_id, unit in waiting:
+        text = texts.ADMIN_REQUEST.format(user=name, user_id=uid, chat=chat_id, unit=unit)
+        await reply(update, text, decision_keyboard(sub_id))
+
+
+# ---------------------------------------------------------------------------------------------- listing
+
+
+async def tasks_cmd(update: Update, context: Context) -> None:
+    """/tasks [单位]: the chat's open items, overdue first; replies to the list can mark items done."""
+    ctx = app_ctx(context)
+    chat = update.effective_chat
+    assert chat is not None
+    query = " ".join(context.args or []).strip()
+    today = now(context).date()
+    with session_scope(ctx.engine) as s:
+        subs = subscriptions.chat_subscriptions(s, chat.id)
+        units = [u for sub, u in subs if sub.status == "active"]
+        if not units:
+            pending = any(sub.status == "pending" for sub, _ in subs)
+            await reply(update, texts.ONLY_PENDING if pending else texts.NO_SUBSCRIPTIONS)
+            return
+        items = open_items(s, chat_ids=[chat.id], group_routes=group_routes(ctx, s)).get(chat.id, [])
+    if query:
+        match = match_unit(query, [u.name for u in units], ctx.directory.aliases)
+        if match.kind != "one":
+            await reply(update, texts.NOT_SUBSCRIBED.format(query=query))
+            return
+        items = [i for i in items if i.unit == match.names[0]]
+        if not items:
+            await reply(update, texts.NO_OPEN_ITEMS_OF.format(unit=match.names[0]))
+            return
+    if not items:
+        await reply(update, texts.NO_OPEN_ITEMS)
+        return
+    text = render_task_list(items, today=today, limit=ctx.settings.digest.message_limit)
+    sent = await reply(update, text)
+    if sent is not None:
+        listed = [i for i in items if f"#{i.task_id} " in text]
+        with session_scope(ctx.engine) as s:
+            ledger.record_items(s, chat_id=chat.id, message_id=sent.message_id, items=listed)
+
+
+# ------------------------------------------------------------------------------------------ marking done
+
+
+def parse_task_number(arg: str) -> int | None:
+    """12, #12 or ＃12 → 12."""
+    digits = arg.strip().lstrip("#＃")
+    return int(digits) if digits.isdigit() else None
+
+
+async def mark(
+    context: Context, chat_id: int, user: User, task_id: int, unit_id: int, note: str | None
+) -> tuple[str, str, str]:
+    """Mark one (task, unit) done if this chat may: (outcome refused|marked|already, answer, unit name)."""
+    ctx = app_ctx(context)
+    with session_scope(ctx.engine) as s:
+        unit = s.get(UnitRow, unit_id)
+        if unit is None or not progress.may_mark(
+            s, chat_id=chat_id, task_id=task_id, unit_id=unit_id, group_routes=group_routes(ctx, s)
+        ):
+            logger.info("拒绝标记：聊天 {} 用户 {} → #{} 单位 {}", chat_id, user.id, task_id, unit_id)
+            return "refused", texts.NOT_YOURS.format(task=task_id), ""
+        changed = progress.mark_done(
+            s,
+            task_id=task_id,
+            unit_id=unit_id,
+            user_id=user.id,
+            user_name=user_name(user),
+            note=note,
+            now=now(context),
+        )
+        name = unit.name
+    logger.info("标记完成：#{} {} by {}（聊天 {}）", task_id, name, user.id, chat_id)
+    if changed:
+        return "marked", texts.MARKED.format(task=task_id, unit=name), name
+    return "already", texts.ALREADY_DONE.format(task=task_id, unit=name), name
+
+
+async def done_cmd(update: Update, context: Context) -> None:
+    """/done N [备注]."""
+    ctx = app_ctx(context)
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    args = context.args or []
+    task_id = parse_task_number(args[0]) if args else None
+    if task_id is None:
+        await reply(update, texts.DONE_USAGE)
+        return
+    note = " ".join(args[1:]).strip() or None
+    with session_scope(ctx.engine) as s:
+        units = [
+            (u.id or 0, u.name)
+            for u in progress.units_of_chat_for_task(
+                s, chat_id=chat.id, task_id=task_id, group_routes=group_routes(ctx, s)
+            )
+        ]
+    if not units:
+        await reply(update, texts.NOT_YOURS.format(task=task_id))
+    elif len(units) == 1:
+        _, answer, _ = await mark(context, chat.id, user, task_id, units[0][0], note)
+        await reply(update, answer)
+    else:
+        pairs = [
+            (task_id, uid, texts.DONE_BUTTON_UNIT.format(task=task_id, unit=name)) for uid, name in units
+        ]
+        await reply(update, texts.WHICH_UNIT.format(task=task_id), pair_keyboard(pairs))
+
+
+async def undo_cmd(update: Update, context: Context) -> None:
+    """/undo N: revert the chat's units' marks on that task."""
+    ctx = app_ctx(context)
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    args = context.args or []
+    task_id = parse_task_number(args[0]) if args else None
+    if task_id is None:
+        await reply(update, texts.UNDO_USAGE)
+        return
+    answers = []
+    with session_scope(ctx.engine) as s:
+        units = progress.units_of_chat_for_task(
+            s, chat_id=chat.id, task_id=task_id, group_routes=group_routes(ctx, s)
+        )
+        for u in units:
+            undone = progress.undo(s, task_id=task_id, unit_id=u.id or 0)
+            answers.append((texts.UNDONE if undone else texts.NOT_DONE).format(task=task_id, unit=u.name))
+    if answers:
+        logger.info("撤销完成：#{} by {}（聊天 {}）", task_id, user.id, chat.id)
+    await reply(update, "\n".join(answers) if answers else texts.NOT_YOURS.format(task=task_id))
+
+
+async def done_reply(update: Update, context: Context) -> None:
+    """A reply 完成 / 已完成 / done [numbers] to a bot message carrying items."""
+    message = update.effective_message
+    chat, user = update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None or message.reply_to_message is None:
+        return
+    parsed = parse_done_reply(message.text or "")
+    target = message.reply_to_message
+    if parsed is None or target.from_user is None or target.from_user.id != context.bot.id:
+        return
+    _, numbers = parsed
+    ctx = app_ctx(context)
+    with session_scope(ctx.engine) as s:
+        carried = ledger.items_of_message(s, chat_id=chat.id, message_id=target.message_id)
+        names = {u.id: u.name for u in active_units(s, chat.id)}
+    if not carried:
+        await reply(update, texts.NOTHING_TO_MARK)
+        return
+    if numbers:
+        chosen = [(t, u) for t, u in carried if t in numbers]
+        missing = [n for n in numbers if n not in {t for t, _ in carried}]
+    else:
+        chosen, missing = list(carried), []
+        if len(carried) > 1:
+            pairs = [
+                (t, u, texts.DONE_BUTTON_UNIT.format(task=t, unit=names.get(u, "")).strip())
+                for t, u in carried
+            ]
+            await reply(update, texts.WHICH_ITEM, pair_keyboard(pairs))
+            return
+    answers, shown = [], []
+    for t, u in chosen:
+        outcome, answer, name = await mark(context, chat.id, user, t, u, None)
+        answers.append(answer)
+        if outcome != "refused":
+            shown.append((t, u, name))
+    if missing:
+        answers.append(texts.NOT_IN_MESSAGE.format(tasks="、#".join(map(str, missing))))
+    await reply(update, "\n".join(answers))
+    await refresh_done(target, shown)
+
+
+# --------------------------------------------------------------------------------------------- buttons
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """Every inline button: done, undo, subscribe, unsubscribe, approve, deny; forged data is refused."""
+    query = update.callback_query
+    chat, user = update.effective_chat, update.effective_user
+    if query is None or chat is None or user is None:
+        return
+    parsed = parse_callback(query.data or "")
+    if parsed is None:
+        logger.warning("拒绝无法识别的按钮数据：{!r}（用户 {}）", query.data, user.id)
+        await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
+        return
+    action, ids = parsed
+    ctx = app_ctx(context)
+    if action == "d":
+        task_id, unit_id = ids
+        outcome, _, name = await mark(context, chat.id, user, task_id, unit_id, None)
+        if outcome == "refused":
+            await query.answer(texts.CALLBACK_REFUSED, show_alert=True)
+            return
+        await query.answer(texts.CALLBACK_DONE if outcome == "marked" else texts.CALLBACK_ALREADY)
+        await refresh_done(query.message, [(task_id, unit_id, name)])
+    elif action == "u":
+        task_id, unit_id = ids
+        with session_scope(ctx.engine) as s:
+            allowed = progress.may_mark(
+                s, chat_id=chat.id, task_id=task_id, unit_id=unit_id, group_routes=group_routes(ctx, s)
+            )
+            if allowed:
+                progress.undo(s, task_id=task_id, unit_id=unit_id)
+        await query.answer(texts.UNDONE.format(task=task_id, unit="") if allowed else texts.CALLBACK_REFUSED)
+    elif action == "s":
+        await query.answer()
+        text = await do_subscribe(update, context, ids[0])
+        await edit_choice(query.message, text)
+    elif action == "x":
+        with session_scope(ctx.engine) as s:
+            unit = s.get(UnitRow, ids[0])
+        if unit is None:
+            await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
+            return
+        await query.answer()
+        await edit_choice(query.message, do_unsubscribe(ctx, chat.id, unit))
+    else:
+        await decide(update, context, ids[0], approve=action == "a")
+
+
+async def edit_choice(message: object, text: str) -> None:
+    """Replace a chooser message's text and drop its buttons, so it cannot be pressed twice by mistake."""
+    if isinstance(message, Message):
+        try:
+            await message.edit_text(text)
+        except BadRequest as exc:
+            logger.debug("选择消息未能更新：{}", exc.message)
+
+
+async def decide(update: Update, context: Context, sub_id: int, *, approve: bool) -> None:
+    """An admin approves or denies a subscription; everyone else is refused politely."""
+    ctx = app_ctx(context)
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    if not is_admin(ctx, user):
+        await query.answer(texts.ADMIN_ONLY, show_alert=True)
+        return
+    with session_scope(ctx.engine) as s:
+        sub = subscriptions.decide(s, sub_id, approve=approve, admin_id=user.id)
+        unit = s.get(UnitRow, sub.unit_id) if sub else None
+        info = (sub.chat_id, sub.user_name, unit.name if unit else "") if sub else None
+    if info is None:
+        await query.answer(texts.DECISION_GONE, show_alert=True)
+        return
+    chat_id, requester, unit_name = info
+    await query.answer()
+    template = texts.ADMIN_APPROVED if approve else texts.ADMIN_DENIED
+    await edit_choice(query.message, template.format(user=requester, unit=unit_name, admin=user_name(user)))
+    notice = (texts.USER_APPROVED if approve else texts.USER_DENIED).format(unit=unit_name)
+    try:
+        await context.bot.send_message(chat_id, notice)
+    except Forbidden:
+        with session_scope(ctx.engine) as s:
+            subscriptions.deactivate_chat(s, chat_id)
+    logger.info("订阅 #{} {}（管理员 {}）", sub_id, "已批准" if approve else "已拒绝", user.id)
+
+
+# ------------------------------------------------------------------------------------- chats coming and going
+
+
+async def on_migrate(update: Update, context: Context) -> None:
+    """A group became a supergroup: its subscriptions move to the new chat id."""
+    message = update.effective_message
+    if message is None:
+        return
+    old, new = (
+        (message.chat_id, message.migrate_to_chat_id)
+        if message.migrate_to_chat_id
+        else (message.migrate_from_chat_id, message.chat_id)
+    )
+    if old is None or new is None:
+        return
+    with session_scope(app_ctx(context).engine) as s:
+        moved = subscriptions.migrate_chat(s, old, new)
+    if moved:
+        logger.info("聊天 {} 升级为超级群 {}，迁移了 {} 个订阅", old, new, moved)
+
+
+async def on_my_member(update: Update, context: Context) -> None:
+    """The bot was blocked or removed from a chat: stop sending there."""
+    change = update.my_chat_member
+    if change is None or change.new_chat_member.status not in ("kicked", "left"):
+        return
+    with session_scope(app_ctx(context).engine) as s:
+        count = subscriptions.deactivate_chat(s, change.chat.id)
+    logger.info("聊天 {} 屏蔽或移除了机器人，停用 {} 个订阅", change.chat.id, count)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log every error (token masked by the log filter) and answer the user in Chinese."""
+    error = context.error
+    chat = update.effective_chat if isinstance(update, Update) else None
+    # The traceback goes into the message itself, so the token filter sees and masks it too.
+    trace = "".join(traceback.format_exception(error)) if error else ""
+    logger.error("处理更新时出错（聊天 {}）：{}\n{}", chat.id if chat else "-", repr(error), trace)
+    if chat is None:
+        return
+    if isinstance(error, Forbidden):
+        with session_scope(app_ctx(context).engine) as s:
+            subscriptions.deactivate_chat(s, chat.id)
+        return
+    try:
+        await chat.send_message(texts.ERROR)
+    except Exception as exc:  # the error answer is best effort; the error itself is logged above
+        logger.warning("无法在聊天 {} 中报告错误：{}", chat.id, repr(exc))
+
+
+def register(application: Application) -> None:
+    """Every handler of the bot, in one place."""
+    commands: Sequence[tuple[str, Callable]] = (
+        ("start", start),
+        ("help", help_cmd),
+        ("subscribe", subscribe_cmd),
+        ("unsubscribe", unsubscribe_cmd),
+        ("mine", mine),
+        ("tasks", tasks_cmd),
+        ("done", done_cmd),
+        ("undo", undo_cmd),
+        ("pending", pending_cmd),
+    )
+    for name, callback in commands:
+        application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
+    application.add_handler(MessageHandler(filters.TEXT & filters.REPLY & ~filters.COMMAND, done_reply))
+    application.add_handler(ChatMemberHandler(on_my_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_error_handler(on_error)

@@ -1,0 +1,90 @@
+"""Everything the bot says, in Simplified Chinese, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# (command, description) for setMyCommands and /help, in menu order.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("subscribe", "订阅单位的截止提醒：/subscribe 单位名"),
+    ("unsubscribe", "取消订阅：/unsubscribe 单位名"),
+    ("mine", "查看本聊天订阅的单位"),
+    ("tasks", "查看未完成事项：/tasks [单位名]"),
+    ("done", "标记完成：/done 编号 [备注]"),
+    ("undo", "撤销完成：/undo 编号"),
+    ("help", "使用说明"),
+)
+
+HELP = (
+    "我是督办机器人：把《政务公开工作要点》任务分解表里的事项，按单位在工作日早上提醒你。\n"
+    "\n"
+    "/subscribe 单位名 — 订阅某个单位的提醒（一个聊天可订阅多个单位）\n"
+    "/unsubscribe 单位名 — 取消订阅\n"
+    "/mine — 本聊天订阅了哪些单位\n"
+    "/tasks [单位名] — 未完成的事项，逾期的在前\n"
+    "/done 编号 [备注] — 标记完成；/undo 编号 — 撤销\n"
+    "\n"
+    "也可以直接点提醒下面的「✅ 完成」，或回复提醒消息“完成”“完成 3 5”。"
+)
+START = "你好！" + HELP
+
+NO_UNITS_KNOWN = "还没有任何单位。请管理员先导入工作要点（duban import 文件）。"
+CHOOSE_UNIT = "请选择要订阅的单位："
+CHOOSE_AMONG = "“{query}”可能是以下几个单位，请选择："
+NOT_FOUND = "没有找到“{query}”这个单位。"
+CLOSEST = "最接近的是：{names}。可以用 /subscribe 完整单位名 再试一次。"
+SUBSCRIBED = "已订阅「{unit}」。每个工作日 {time} 会在这里提醒它的到期事项。"
+ALREADY_SUBSCRIBED = "本聊天已经订阅了「{unit}」。"
+PENDING = "已提交订阅「{unit}」的申请，管理员批准后生效。"
+ALREADY_PENDING = "订阅「{unit}」的申请正在等待管理员批准。"
+NO_ADMINS = "（注意：配置中没有管理员，暂时无人能批准。请联系系统管理员。）"
+ADMIN_REQUEST = "订阅申请：{user}（用户 ID {user_id}）申请在聊天 {chat} 订阅「{unit}」。"
+ADMIN_APPROVED = "✅ 已批准：{user} 订阅「{unit}」（由 {admin} 批准）。"
+ADMIN_DENIED = "❌ 已拒绝：{user} 订阅「{unit}」（由 {admin} 拒绝）。"
+APPROVE = "批准"
+DENY = "拒绝"
+USER_APPROVED = "管理员已批准：本聊天现在订阅了「{unit}」。"
+USER_DENIED = "管理员未批准本聊天订阅「{unit}」。如有疑问请联系管理员。"
+DECISION_GONE = "这条申请已经处理过或不存在了。"
+ADMIN_ONLY = "抱歉，这个操作只有管理员可以使用。"
+NO_PENDING = "没有等待审批的订阅申请。"
+PENDING_HEADER = "等待审批的订阅申请（共 {count} 个）："
+
+NO_SUBSCRIPTIONS = "本聊天还没有订阅任何单位。用 /subscribe 单位名 订阅。"
+MINE_HEADER = "本聊天订阅的单位："
+STATUS_PENDING = "（等待管理员批准）"
+CHOOSE_UNSUBSCRIBE = "请选择要取消订阅的单位："
+UNSUBSCRIBED = "已取消订阅「{unit}」。"
+NOT_SUBSCRIBED = "本聊天没有订阅“{query}”。"
+
+NO_OPEN_ITEMS = "没有未完成的事项。"
+NO_OPEN_ITEMS_OF = "「{unit}」没有未完成的事项。"
+ONLY_PENDING = "本聊天的订阅还在等待管理员批准，批准后才能查看和标记事项。"
+
+DONE_USAGE = "用法：/done 编号 [备注]，例如 /done 12 已在门户网站公开。编号见提醒或 /tasks。"
+UNDO_USAGE = "用法：/undo 编号，例如 /undo 12。"
+NOT_YOURS = "#{task} 不是本聊天所订阅单位的事项，不能标记。"
+MARKED = "已标记完成：#{task}（{unit}）。"
+ALREADY_DONE = "#{task}（{unit}）之前已经标记为完成。"
+UNDONE = "已撤销：#{task}（{unit}）恢复为未完成。"
+NOT_DONE = "#{task}（{unit}）本来就没有标记完成。"
+WHICH_UNIT = "#{task} 涉及本聊天订阅的多个单位，请选择是哪个单位完成的："
+WHICH_ITEM = "这条消息里有多个事项，请选择完成了哪一个："
+NOT_IN_MESSAGE = "#{tasks} 不在这条消息里。"
+NOTHING_TO_MARK = "这条消息里没有可以标记的事项。"
+
+CALLBACK_DONE = "已标记完成 ✅"
+CALLBACK_ALREADY = "之前已经标记完成了"
+CALLBACK_REFUSED = "无法完成这个操作：按钮已失效或不属于本聊天的单位。"
+CALLBACK_UNKNOWN = "这个按钮已失效。"
+
+ERROR = "抱歉，处理时出了点问题，已记录下来。请稍后再试。"
+
+DONE_BUTTON = "✅ 完成 #{task}"
+DONE_BUTTON_UNIT = "✅ #{task} {unit}"
+DONE_MARK = "✅ "
+
+
+def lines(header: str, items: Iterable[str]) -> str:
+    """A header followed by one item per line."""
+    return "\n".join([header, *items])

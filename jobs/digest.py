@@ -1,0 +1,298 @@
+"""The daily digest: compose per chat, send exactly once through the ledger, schedule it on the JobQueue."""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from loguru import logger
+from sqlmodel import Session
+from telegram import Bot, Message
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes, Job
+
+from bot.keyboards import done_keyboard
+from core.digest import DigestItem, OutMessage, render_digest, select_digest
+from core.workdays import UnknownYearError, is_workday
+from duban.context import AppContext
+from storage import ledger, subscriptions
+from storage.db import session_scope
+from storage.digest import group_routes_for, open_items
+
+KIND = "digest"
+JOB_NAME = "daily_digest"
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    """What one run of the digest did, chat by chat."""
+
+    day: date
+    sent: dict[int, list[int]] = field(default_factory=dict)  # chat → message ids
+    skipped: list[int] = field(default_factory=list)  # already delivered today (ledger)
+    empty: list[int] = field(default_factory=list)  # nothing to say today
+    failed: dict[int, str] = field(default_factory=dict)  # chat → error
+    deactivated: list[int] = field(default_factory=list)  # blocked the bot
+
+    @property
+    def messages(self) -> int:
+        """How many messages went out."""
+        return sum(len(ids) for ids in self.sent.values())
+
+
+def group_routes(ctx: AppContext, s: Session) -> dict[str, frozenset[str]]:
+    """Every stored group name → the unit kinds (and unit names) it reaches: config [routing] over the directory."""
+    return group_routes_for(s, ctx.directory, ctx.settings.routing)
+
+
+def compose(
+    ctx: AppContext, *, day: date, chat_ids: Iterable[int] | None = None, unit: str | None = None
+) -> dict[int, list[OutMessage]]:
+    """The digest messages each chat with active subscriptions would get on day (chats with nothing left out)."""
+    with session_scope(ctx.engine) as s:
+        wanted = list(chat_ids) if chat_ids is not None else None
+        items = open_items(s, chat_ids=wanted, group_routes=group_routes(ctx, s))
+    return compose_items(ctx, items, day=day, unit=unit)
+
+
+def compose_items(
+    ctx: AppContext, items: dict[int, list[DigestItem]], *, day: date, unit: str | None = None
+) -> dict[int, list[OutMessage]]:
+    """Digest messages per key from open items (optionally only one unit's)."""
+    digest = ctx.settings.digest
+    out: dict[int, list[OutMessage]] = {}
+    for chat_id, chat_items in sorted(items.items()):
+        if unit is not None:
+            chat_items = [i for i in chat_items if i.unit == unit]
+        d = select_digest(chat_items, today=day, window_days=digest.window_days)
+        messages = render_digest(d, limit=digest.message_limit)
+        if messages:
+            out[chat_id] = messages
+    return out
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """The pause Telegram asked for, in seconds."""
+    value = getattr(exc, "_retry_after", None)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    with warnings.catch_warnings():
+        # PTB 22 warns that retry_after becomes a timedelta; either type is handled here.
+        warnings.simplefilter("ignore")
+        raw = exc.retry_after
+    return raw.total_seconds() if isinstance(raw, timedelta) else float(raw)
+
+
+async def send_with_retry(
+    bot: Bot, chat_id: int, message: OutMessage, *, attempts: int, backoff: float, sleep: Sleep
+) -> Message:
+    """Send one message: RetryAfter → wait as told; network errors → exponential backoff; others raise."""
+    pause = backoff
+    for attempt in range(1, attempts + 1):
+        try:
+            return await bot.send_message(chat_id, message.text, reply_markup=done_keyboard(message.items))
+        except RetryAfter as exc:
+            # AIORateLimiter has already retried max_retries times; this is the job's own last line.
+            if attempt == attempts:
+                raise
+            wait = retry_seconds(exc) + 0.1
+            logger.warning("聊天 {}：Telegram 要求等待 {:.1f} 秒（第 {} 次）", chat_id, wait, attempt)
+            await sleep(wait)
+        except BadRequest:
+            raise
+        except NetworkError as exc:
+            # A timeout may hide a delivered message; resending risks a duplicate, not sending risks a loss.
+            # A reminder is worth more than a rare duplicate, so retry.
+            if attempt == attempts:
+                raise
+            logger.warning(
+                "聊天 {}：网络错误 {}，{:.1f} 秒后重试（第 {} 次）", chat_id, exc.message, pause, attempt
+            )
+            await sleep(pause)
+            pause *= 2
+    raise AssertionError("unreachable")
+
+
+async def deliver_chat(
+    bot: Bot,
+    ctx: AppContext,
+    chat_id: int,
+    messages: list[OutMessage],
+    *,
+    day: date,
+    clock: Clock,
+    sleep: Sleep,
+) -> tuple[str, list[int] | str]:
+    """Claim the chat's ledger row, send, record items, complete: ("sent", ids) / ("skipped"|"failed"|…, why)."""
+    with session_scope(ctx.engine) as s:
+        if not ledger.claim(s, chat_id=chat_id, day=day, kind=KIND, now=clock()):
+            return "skipped", "already delivered"
+    t = ctx.settings.telegram
+    ids: list[int] = []
+    target = chat_id
+    try:
+        for message in messages:
+            try:
+                sent = await send_with_retry(
+                    bot, target, message, attempts=t.send_attempts, backoff=t.backoff_seconds, sleep=sleep
+                )
+            except ChatMigrated as exc:
+                with session_scope(ctx.engine) as s:
+                    subscriptions.migrate_chat(s, target, exc.new_chat_id)
+                logger.info("聊天 {} 已升级为 {}，订阅随之迁移", target, exc.new_chat_id)
+                target = exc.new_chat_id
+                sent = await send_with_retry(
+                    bot, target, message, attempts=t.send_attempts, backoff=t.backoff_seconds, sleep=sleep
+                )
+            ids.append(sent.message_id)
+            with session_scope(ctx.engine) as s:
+                ledger.record_items(s, chat_id=target, message_id=sent.message_id, items=message.items)
+    except Forbidden as exc:
+        with session_scope(ctx.engine) as s:
+            count = subscriptions.deactivate_chat(s, target)
+        settle(ctx, target, day, ids, f"Forbidden: {exc.message}", clock)
+        logger.warning("聊天 {} 屏蔽了机器人（{}），已停用 {} 个订阅", target, exc.message, count)
+        return "deactivated", exc.message
+    except TelegramError as exc:
+        error = f"{type(exc).__name__}: {exc.message}"
+        settle(ctx, target, day, ids, error, clock)
+        logger.error("聊天 {} 的每日提醒发送失败（已发 {} 条）：{}", target, len(ids), error)
+        return "failed", error
+    with session_scope(ctx.engine) as s:
+        ledger.complete(s, chat_id=target, day=day, kind=KIND, message_ids=ids, now=clock())
+    return "sent", ids
+
+
+def settle(ctx: AppContext, chat_id: int, day: date, ids: list[int], error: str, clock: Clock) -> None:
+    """Record a failed delivery: 'failed' (retryable) when nothing went out, else 'sent' with the parts sent."""
+    with session_scope(ctx.engine) as s:
+        if ids:
+            # Part of a split digest is in the chat; a retry would repeat it, so the rest is dropped (logged).
+            ledger.complete(s, chat_id=chat_id, day=day, kind=KIND, message_ids=ids, now=clock())
+        else:
+            ledger.fail(s, chat_id=chat_id, day=day, kind=KIND, error=error, now=clock())
+
+
+async def deliver_digests(
+    bot: Bot,
+    ctx: AppContext,
+    *,
+    day: date,
+    clock: Clock,
+    chat_ids: Iterable[int] | None = None,
+    unit: str | None = None,
+    concurrency: int = 8,
+    sleep: Sleep = asyncio.sleep,
+) -> DeliveryReport:
+    """Send day's digest to every chat that has something to say and has not had it yet."""
+    report = DeliveryReport(day)
+    with session_scope(ctx.engine) as s:
+        wanted = list(chat_ids) if chat_ids is not None else subscriptions.active_chat_ids(s)
+        done = ledger.delivered_today(s, day)
+    todo = [c for c in wanted if c not in done]
+    report.skipped.extend(c for c in wanted if c in done)
+    composed = compose(ctx, day=day, chat_ids=todo, unit=unit) if todo else {}
+    report.empty.extend(c for c in todo if c not in composed)
+    # Chats go in parallel up to `concurrency`; the rate limiter keeps the overall and per-group pace.
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(chat_id: int, messages: list[OutMessage]) -> None:
+        async with gate:
+            try:
+                outcome, detail = await deliver_chat(
+                    bot, ctx, chat_id, messages, day=day, clock=clock, sleep=sleep
+                )
+            except Exception as exc:  # one chat's bug must not stop the others; it is recorded and logged
+                logger.exception("聊天 {} 的每日提醒出错", chat_id)
+                with session_scope(ctx.engine) as s:
+                    ledger.fail(s, chat_id=chat_id, day=day, kind=KIND, error=repr(exc), now=clock())
+                outcome, detail = "failed", repr(exc)
+        if outcome == "sent":
+            report.sent[chat_id] = list(detail)
+        elif outcome == "skipped":
+            report.skipped.append(chat_id)
+        elif outcome == "deactivated":
+            report.deactivated.append(chat_id)
+        else:
+            report.failed[chat_id] = str(detail)
+
+    await asyncio.gather(*(one(c, m) for c, m in composed.items()))
+    logger.info(
+        "{} 每日提醒：发送 {} 个聊天 {} 条消息，已发过 {}，无内容 {}，失败 {}，已停用 {}",
+        day.isoformat(),
+        len(report.sent),
+        report.messages,
+        len(report.skipped),
+        len(report.empty),
+        len(report.failed),
+        len(report.deactivated),
+    )
+    return report
+
+
+def sends_today(ctx: AppContext, day: date) -> bool:
+    """Whether the digest goes out on day: every day, or official workdays only (调休 included)."""
+    if not ctx.settings.digest.workdays_only:
+        return True
+    try:
+        return is_workday(day)
+    except UnknownYearError:
+        # The calendar package does not know this year yet: fall back to Monday–Friday, and say so.
+        logger.warning("节假日日历不包含 {} 年，按周一至周五发送", day.year)
+        return day.weekday() < 5
+
+
+async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The scheduled run: today's digest, on days it goes out."""
+    ctx: AppContext = context.bot_data["ctx"]
+    clock: Clock = context.bot_data["clock"]
+    today = clock().date()
+    if not sends_today(ctx, today):
+        logger.info("{} 不是工作日，不发送每日提醒", today.isoformat())
+        return
+    await deliver_digests(context.bot, ctx, day=today, clock=clock)
+
+
+def schedule_digest(application: Application) -> Job:
+    """Run digest_job every day at the configured time (cron trigger via the JobQueue)."""
+    ctx: AppContext = application.bot_data["ctx"]
+    digest = ctx.settings.digest
+    queue = application.job_queue
+    assert queue is not None, "python-telegram-bot[job-queue] is required"
+    return queue.run_daily(
+        digest_job,
+        time=digest.time.replace(tzinfo=ctx.settings.tz),
+        name=JOB_NAME,
+        job_kwargs={
+            # A run that is late by less than the grace (busy loop, suspended host) still happens...
+            "misfire_grace_time": digest.misfire_grace_seconds,
+            # ...and several missed runs collapse into one; the ledger makes any extra run harmless anyway.
+            "coalesce": True,
+            "max_instances": 1,
+        },
+    )
+
+
+def catch_up_digest(application: Application) -> Job | None:
+    """At start-up after today's digest time: send today's digest now (the ledger skips chats that had it)."""
+    ctx: AppContext = application.bot_data["ctx"]
+    clock: Clock = application.bot_data["clock"]
+    now = clock()
+    if now.time().replace(tzinfo=None) < ctx.settings.digest.time:
+        return None
+    queue = application.job_queue
+    assert queue is not None
+    logger.info("启动时已过今天的提醒时间，补发今天（{}）尚未发送的每日提醒", now.date().isoformat())
+    # Same day only: digest_job reads the clock when it runs and sends nothing for earlier days.
+    return queue.run_once(
+        digest_job,
+        when=0,
+        name=f"{JOB_NAME}_catch_up",
+        # The scheduler starts after post_init; without a grace APScheduler's default of 1 s may skip it.
+        job_kwargs={"misfire_grace_time": ctx.settings.digest.misfire_grace_seconds},
+    )
