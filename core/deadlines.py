@@ -40,11 +40,17 @@ _ALTERNATIVES: list[tuple[str, str]] = [
         r"(?:\d+|[一两二三])次",
     ),
     ("weekly", r"每(?P<wk_n>两|二|2)?个?(?:周|星期)"),
+    ("halfyearly", r"每半年|半年一次"),
     ("quarterly", r"(?:每个?|按|逐)季度?"),
     ("monthly", r"(?:每个?|按|逐)月(?!份)"),
     (
         "yearly",
         rf"每年(?:度)?(?:(?P<yr_m>{_MONTH})月份?(?:(?P<yr_d>{_DAY})[日号])?(?P<yr_part>底|末)?{_BEFORE}?)?",
+    ),
+    (
+        "isodate",
+        rf"(?<!\d)(?P<iso_y>20\d{{2}})[-./](?P<iso_m>1[0-2]|0?[1-9])[-./](?P<iso_d>3[01]|[12]\d|0?[1-9])(?!\d)"
+        rf"(?:{_BEFORE}(?!后))?(?![起后])",
     ),
     (
         "date",
@@ -66,7 +72,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
         rf"于?(?P<m_y>{_YEAR_PREFIX})?{_NOT_AFTER_NUM}(?P<m_m>{_MONTH})月份?"
         rf"(?P<m_part>底|末|上旬|中旬|下旬)?(?:{_BEFORE})?(?![\d{_CN}日号])",
     ),
-    ("ongoing", r"于?(?:全年|(?P<o_y>20\d{2})?(?<![\d一二两三四五六七八九十])年内|年度内)"),
+    ("ongoing", r"于?(?:全年|(?:(?P<o_y>20\d{2})|(?<![\d一二两三四五六七八九十]))年内|年度内)"),
 ]
 # Words that mean "all year" in a deadline cell but are everyday verbs in prose ("持续完善").
 _ONGOING_WORDS = ("ongoing_word", r"持续|长期|常态化|经常性")
@@ -212,6 +218,8 @@ def _resolve_match(
         return _recurring(phrase, span, "quarterly", anchor)
     if family == "monthly":
         return _recurring(phrase, span, "monthly", anchor)
+    if family == "halfyearly":
+        return _recurring(phrase, span, "halfyearly", anchor)
     if family == "yearly":
         if m["yr_m"]:
             day = cn_to_int(m["yr_d"]) if m["yr_d"] else None
@@ -225,6 +233,8 @@ def _resolve_match(
         if start is None:
             return _unresolved(phrase, span)
         due = start - timedelta(days=1)
+    elif family == "isodate":
+        due = date(int(m["iso_y"]), int(m["iso_m"]), int(m["iso_d"]))
     elif family == "date":
         due = date(_year_of(m["d_y"], year), cn_to_int(m["d_m"]), cn_to_int(m["d_d"]))
     elif family == "quarter":
