@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from core.models import Plan
 from core.pipeline import PreparedTask
-from storage.models import AssignmentRow, PlanRow, TaskRow, UnitRow
+from storage.digest import route_of, route_reaches
+from storage.models import AssignmentRow, CompletionRow, PlanRow, SubscriptionRow, TaskRow, UnitRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,8 @@ class TaskView:
         done = sum(u.status == "done" for u in self.units)
         if self.units and done == len(self.units):
             return "done"
-        return "partly_done" if done else "open"
+        # A group unit some of whose members are done is progress too.
+        return "partly_done" if any(u.status != "open" for u in self.units) else "open"
 
 
 def find_plan_by_hash(session: Session, digest: str) -> PlanRow | None:
@@ -162,8 +164,21 @@ def list_units(session: Session) -> list[tuple[UnitRow, int]]:
     return [(u, counts[u.id or 0]) for u in rows]
 
 
-def list_tasks(session: Session, *, plan_id: int | None = None, unit: str | None = None) -> list[TaskView]:
-    """Stored tasks in plan order with their units; filtered by plan and by a unit's exact name."""
+def list_tasks(
+    session: Session,
+    *,
+    plan_id: int | None = None,
+    unit: str | None = None,
+    group_routes: Mapping[str, frozenset[str]] | None = None,
+) -> list[TaskView]:
+    """Stored tasks in plan order with their units; filtered by plan and by a unit's exact name.
+
+    Each unit's status comes from completions. A concrete unit is 'done' (with done_at) once it has
+    completed the task. A group unit (各单位 …) stands for its members: the concrete units its route reaches
+    (group_routes, else the built-in directory's rule) that have an active subscription or have completed
+    the task. It is 'done' when there are members and all of them have completed it (done_at: the last
+    completion), 'partly_done' when some have, else 'open' (also when nobody it reaches is subscribed).
+    """
     task_ids = select(TaskRow.id)
     if plan_id is not None:
         task_ids = task_ids.where(TaskRow.plan_id == plan_id)
@@ -180,16 +195,56 @@ def list_tasks(session: Session, *, plan_id: int | None = None, unit: str | None
         .where(col(TaskRow.id).in_(task_ids))
         .order_by(col(TaskRow.plan_id), col(TaskRow.position))
     )
-    # One query for all units, filtered by the same subquery: two round trips however many tasks match.
+    # One query each for units, completions and (only with groups) subscribers, all filtered by the same
+    # subquery: a fixed number of round trips however many tasks match.
     assignment_query = (
-        select(AssignmentRow, UnitRow.name)
+        select(AssignmentRow, UnitRow.name, UnitRow.is_group)
         .join(UnitRow, col(UnitRow.id) == col(AssignmentRow.unit_id))
         .where(col(AssignmentRow.task_id).in_(task_ids))
         .order_by(col(AssignmentRow.task_id), col(AssignmentRow.position))
     )
+    completion_query = (
+        select(
+            CompletionRow.task_id, CompletionRow.unit_id, CompletionRow.done_at, UnitRow.name, UnitRow.kind
+        )
+        .join(UnitRow, col(UnitRow.id) == col(CompletionRow.unit_id))
+        .where(col(CompletionRow.task_id).in_(task_ids))
+    )
+    routes = group_routes or {}
+    assignments = session.exec(assignment_query).all()
+    completions: dict[int, dict[int, tuple[datetime, str, str]]] = defaultdict(dict)
+    for task_id, unit_id, done_at, name, kind in session.exec(completion_query):
+        completions[task_id][unit_id] = (done_at, name, kind)
+    group_route = {a.unit_id: route_of(name, is_group, routes) for a, name, is_group in assignments}
+    subscribers: list[tuple[int, str, str]] = []
+    if any(r is not None for r in group_route.values()):
+        subscribers = list(
+            session.exec(
+                select(UnitRow.id, UnitRow.name, UnitRow.kind)
+                .where(
+                    col(UnitRow.id).in_(
+                        select(SubscriptionRow.unit_id).where(SubscriptionRow.status == "active")
+                    )
+                )
+                .where(col(UnitRow.is_group).is_(False))
+            )
+        )
     units: dict[int, list[UnitOnTask]] = defaultdict(list)
-    for a, name in session.exec(assignment_query):
-        units[a.task_id].append(UnitOnTask(name=name, role=a.role, status="open", done_at=None))
+    for a, name, _ in assignments:
+        done = completions.get(a.task_id, {})
+        route = group_route[a.unit_id]
+        if route is None:
+            hit = done.get(a.unit_id)
+            status, done_at = ("done", hit[0]) if hit else ("open", None)
+        else:
+            members = {uid for uid, n, k in subscribers if route_reaches(route, kind=k, name=n)}
+            finished = {uid for uid, (_, n, k) in done.items() if route_reaches(route, kind=k, name=n)}
+            members |= finished
+            if members and finished == members:
+                status, done_at = "done", max(done[uid][0] for uid in finished)
+            else:
+                status, done_at = ("partly_done" if finished else "open"), None
+        units[a.task_id].append(UnitOnTask(name=name, role=a.role, status=status, done_at=done_at))
     return [
         TaskView(
             id=t.id or 0,

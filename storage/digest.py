@@ -1,0 +1,198 @@
+"""The digest query: every open, dated item that reaches the units chats follow, in three SELECTs.
+
+Group names in plans (各单位, 区政府各部门, 各街镇 …) reach concrete units through routes: a mapping from a
+group name to a set of entries, each entry a unit kind ('department', 'town', 'street', 'other'), '*' for
+every kind, or a concrete unit's name (a group rule that lists a unit by name). The caller passes the
+routes (config [routing] over the directory's defaults); a stored group name missing from them falls back to
+the built-in directory's rule for that name, so no group task silently reaches nobody.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
+
+from sqlmodel import Session, col, select
+
+from core.digest import DigestItem
+from core.units import UnitDirectory
+from storage.models import AssignmentRow, CompletionRow, PlanRow, SubscriptionRow, TaskRow, UnitRow
+
+Routes = Mapping[str, frozenset[str]]
+UnitInfo = tuple[str, str, bool]  # name, kind, is_group
+ACTIVE = "active"
+
+
+@lru_cache(maxsize=1)
+def _builtin_directory() -> UnitDirectory:
+    return UnitDirectory.default()
+
+
+def directory_route(directory: UnitDirectory, name: str) -> frozenset[str] | None:
+    """A group name's route from a unit directory (its kinds and listed units); None when not a group."""
+    kinds = directory.group_kinds(name)
+    if kinds is None:
+        return None
+    return kinds | directory.group_members(name)
+
+
+def group_routes_for(
+    s: Session, directory: UnitDirectory, overrides: Mapping[str, Iterable[str]] | None = None
+) -> dict[str, frozenset[str]]:
+    """Routes for every stored group name: overrides (config) first, else the directory's rule."""
+    out: dict[str, frozenset[str]] = {}
+    for name in s.exec(select(UnitRow.name).where(col(UnitRow.is_group).is_(True))):
+        route = directory_route(directory, name)
+        if route is not None:
+            out[name] = route
+    for name, entries in (overrides or {}).items():
+        out[name] = frozenset(entries)
+    return out
+
+
+def route_of(name: str, is_group: bool, routes: Routes) -> frozenset[str] | None:
+    """The entries a stored unit name reaches as a group, or None when it is a concrete unit."""
+    if name in routes:
+        return routes[name]
+    if not is_group:
+        return None
+    return directory_route(_builtin_directory(), name) or frozenset()
+
+
+def route_reaches(route: frozenset[str], *, kind: str, name: str) -> bool:
+    """Whether a group route reaches a concrete unit of this kind and name."""
+    return "*" in route or kind in route or name in route
+
+
+def _reached_units(group_route: frozenset[str], units: Mapping[int, UnitInfo]) -> list[int]:
+    """The concrete units (id → name, kind, is_group) a group route reaches."""
+    return [
+        uid
+        for uid, (name, kind, is_group) in units.items()
+        if not is_group and route_reaches(group_route, kind=kind, name=name)
+    ]
+
+
+def items_by_unit(
+    s: Session, *, group_routes: Routes, unit_ids: Collection[int]
+) -> dict[int, list[DigestItem]]:
+    """Open dated items per unit id, soonest first, whether anybody follows the units or not (--unit)."""
+    query = select(UnitRow.id, UnitRow.name, UnitRow.kind, UnitRow.is_group).where(
+        col(UnitRow.id).in_(list(unit_ids))
+    )
+    units = {uid: (name, kind, is_group) for uid, name, kind, is_group in s.exec(query)}
+    return _open_items_of(s, units, group_routes)
+
+
+def _open_items_of(
+    s: Session, units: Mapping[int, UnitInfo], group_routes: Routes
+) -> dict[int, list[DigestItem]]:
+    """Open dated items for each of units, in two SELECTs: assignments, then the units' completions."""
+    out: dict[int, list[DigestItem]] = {uid: [] for uid in units}
+    if not units:
+        return out
+    wanted = list(units)
+    # Assignments to the units themselves or to any group; ordered so each unit's list comes out sorted.
+    assignments = (
+        select(
+            AssignmentRow.task_id,
+            AssignmentRow.unit_id,
+            AssignmentRow.role,
+            UnitRow.name,
+            UnitRow.is_group,
+            TaskRow.seq,
+            TaskRow.content,
+            TaskRow.due,
+            TaskRow.kind,
+            TaskRow.recurrence,
+            PlanRow.title,
+        )
+        .join(UnitRow, col(UnitRow.id) == col(AssignmentRow.unit_id))
+        .join(TaskRow, col(TaskRow.id) == col(AssignmentRow.task_id))
+        .join(PlanRow, col(PlanRow.id) == col(TaskRow.plan_id))
+        .where(col(TaskRow.due).is_not(None))
+        .where(
+            col(AssignmentRow.unit_id).in_(wanted)
+            | col(UnitRow.is_group).is_(True)
+            | col(UnitRow.name).in_(list(group_routes))
+        )
+        .order_by(col(TaskRow.due), col(AssignmentRow.task_id), col(AssignmentRow.position))
+    )
+    done = set(
+        s.exec(
+            select(CompletionRow.task_id, CompletionRow.unit_id).where(col(CompletionRow.unit_id).in_(wanted))
+        ).all()
+    )
+    reached_cache: dict[int, list[int]] = {}
+    chosen: dict[tuple[int, int], tuple[bool, DigestItem]] = {}
+    for task_id, a_unit, role, a_name, a_is_group, seq, content, due, kind, recurrence, title in s.exec(
+        assignments
+    ):
+        route = route_of(a_name, a_is_group, group_routes)
+        if route is None:
+            targets = [a_unit] if a_unit in units else []
+        else:
+            if a_unit not in reached_cache:
+                reached_cache[a_unit] = _reached_units(route, units)
+            targets = reached_cache[a_unit]
+            if a_unit in units:
+                targets = [a_unit, *targets]  # a chat may follow a group name itself
+        for uid in targets:
+            if (task_id, uid) in done:
+                continue
+            direct = uid == a_unit
+            key = (task_id, uid)
+            # Named directly beats reached through a group; otherwise the first assignment wins.
+            if key in chosen and (chosen[key][0] or not direct):
+                continue
+            item = DigestItem(
+                task_id=task_id,
+                unit_id=uid,
+                unit=units[uid][0],
+                role=role,
+                seq=seq,
+                content=content,
+                due=due,
+                plan_title=title,
+                kind=kind,
+                recurrence=recurrence,
+            )
+            if key not in chosen:
+                out[uid].append(item)
+            else:
+                out[uid][out[uid].index(chosen[key][1])] = item
+            chosen[key] = (direct, item)
+    return out
+
+
+def open_items(
+    s: Session, *, chat_ids: Collection[int] | None = None, group_routes: Routes
+) -> dict[int, list[DigestItem]]:
+    """Every chat with an active subscription → the open dated items reaching its units, soonest first.
+
+    Three SELECTs in all: subscriptions with their units, assignments, completions.
+    """
+    subs = (
+        select(SubscriptionRow.chat_id, UnitRow.id, UnitRow.name, UnitRow.kind, UnitRow.is_group)
+        .join(UnitRow, col(UnitRow.id) == col(SubscriptionRow.unit_id))
+        .where(SubscriptionRow.status == ACTIVE)
+        .order_by(col(SubscriptionRow.chat_id), col(SubscriptionRow.id))
+    )
+    if chat_ids is not None:
+        subs = subs.where(col(SubscriptionRow.chat_id).in_(list(chat_ids)))
+    chat_units: dict[int, list[int]] = defaultdict(list)
+    units: dict[int, UnitInfo] = {}
+    for chat_id, uid, name, kind, is_group in s.exec(subs):
+        chat_units[chat_id].append(uid)
+        units[uid] = (name, kind, is_group)
+    per_unit = _open_items_of(s, units, group_routes)
+    out: dict[int, list[DigestItem]] = {}
+    for chat_id, unit_list in chat_units.items():
+        if len(unit_list) == 1:
+            out[chat_id] = list(per_unit[unit_list[0]])
+        else:
+            merged = [i for uid in unit_list for i in per_unit[uid]]
+            merged.sort(key=lambda i: (i.due, i.task_id, i.unit_id))
+            out[chat_id] = merged
+    return out

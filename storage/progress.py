@@ -1,0 +1,106 @@
+"""Completions: a concrete unit has done its part of a task (also when the task names a group it belongs to)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, delete, select
+
+from storage.digest import Routes, route_of, route_reaches
+from storage.models import AssignmentRow, CompletionRow, SubscriptionRow, UnitRow
+from storage.upsert import insert_ignore
+
+
+def mark_done(
+    s: Session,
+    *,
+    task_id: int,
+    unit_id: int,
+    user_id: int | None,
+    user_name: str | None,
+    note: str | None,
+    now: datetime,
+) -> bool:
+    """Record that unit_id did task_id; False (and nothing changes) when it was already recorded."""
+    row = {
+        "task_id": task_id,
+        "unit_id": unit_id,
+        "done_at": now,
+        "done_by": user_id,
+        "done_by_name": user_name,
+        "note": note,
+    }
+    return insert_ignore(s, CompletionRow, [row], ("task_id", "unit_id")) == 1
+
+
+def undo(s: Session, *, task_id: int, unit_id: int) -> bool:
+    """Remove unit_id's completion of task_id; False when there was none."""
+    result = s.execute(
+        delete(CompletionRow).where(
+            col(CompletionRow.task_id) == task_id, col(CompletionRow.unit_id) == unit_id
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def completion(s: Session, *, task_id: int, unit_id: int) -> CompletionRow | None:
+    """unit_id's completion of task_id, if recorded."""
+    return s.exec(
+        select(CompletionRow).where(CompletionRow.task_id == task_id, CompletionRow.unit_id == unit_id)
+    ).first()
+
+
+def _task_reaches(s: Session, task_id: int, units: list[UnitRow], group_routes: Routes) -> list[UnitRow]:
+    """Those of units the task is assigned to, directly or through a group route (one SELECT)."""
+    if not units:
+        return []
+    assigned = s.exec(
+        select(UnitRow.id, UnitRow.name, UnitRow.is_group)
+        .join(AssignmentRow, col(AssignmentRow.unit_id) == col(UnitRow.id))
+        .where(AssignmentRow.task_id == task_id)
+    ).all()
+    direct = {uid for uid, _, _ in assigned}
+    routes = [
+        r for _, name, is_group in assigned if (r := route_of(name, is_group, group_routes)) is not None
+    ]
+    return [
+        u
+        for u in units
+        if u.id in direct
+        or (not u.is_group and any(route_reaches(r, kind=u.kind, name=u.name) for r in routes))
+    ]
+
+
+def units_of_chat_for_task(
+    s: Session, *, chat_id: int, task_id: int, group_routes: Routes | None = None
+) -> list[UnitRow]:
+    """The chat's actively followed units that task_id reaches, in subscription order (two SELECTs)."""
+    units = list(
+        s.exec(
+            select(UnitRow)
+            .join(SubscriptionRow, col(SubscriptionRow.unit_id) == col(UnitRow.id))
+            .where(SubscriptionRow.chat_id == chat_id, SubscriptionRow.status == "active")
+            .order_by(col(SubscriptionRow.id))
+        )
+    )
+    return _task_reaches(s, task_id, units, group_routes or {})
+
+
+def may_mark(
+    s: Session, *, chat_id: int, task_id: int, unit_id: int, group_routes: Routes | None = None
+) -> bool:
+    """Whether the chat follows unit_id (approved, active) and task_id reaches that unit.
+
+    Without group_routes, stored group names use the built-in directory's rules; pass the configured routes
+    so the check agrees with the digests.
+    """
+    unit = s.exec(
+        select(UnitRow)
+        .join(SubscriptionRow, col(SubscriptionRow.unit_id) == col(UnitRow.id))
+        .where(
+            SubscriptionRow.chat_id == chat_id,
+            SubscriptionRow.unit_id == unit_id,
+            SubscriptionRow.status == "active",
+        )
+    ).first()
+    return unit is not None and bool(_task_reaches(s, task_id, [unit], group_routes or {}))

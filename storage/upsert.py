@@ -1,0 +1,29 @@
+"""INSERT … ON CONFLICT DO NOTHING for SQLite and PostgreSQL: the unique constraint decides, not a read first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+
+def insert_ignore(
+    session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], conflict: Sequence[str]
+) -> int:
+    """Insert rows, skipping those that clash with the unique columns conflict; returns how many went in."""
+    if not rows:
+        return 0
+    table = model.__table__  # type: ignore[attr-defined]
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        stmt = (
+            postgresql.insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=list(conflict))
+        )
+    elif name == "sqlite":
+        stmt = sqlite.insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=list(conflict))
+    else:
+        raise NotImplementedError(f"insert_ignore: unsupported database {name}")
+    result = session.execute(stmt)
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
