@@ -468,6 +468,7 @@ class _Window:
 
 
 def _window(rate: float | None, period: float) -> _Window | None:
+    """A window of `period` seconds holding rate × period sends (rate per second)."""
     if not rate:
         return None
     count = rate * period
@@ -935,11 +936,16 @@ class FakeTelegram:
     def _matching(
         self, predicate: Callable[[JSON], bool] | None, chat_id: int | None, count: int, after: int | None
     ) -> list[JSON]:
-        found = [
-            m
-            for m in self.sent(chat_id)
-            if (after is None or m["message_id"] > after) and (predicate is None or predicate(m))
-        ]
+        with self._lock:
+            # Filter before copying: polled every 10 ms, possibly over thousands of messages.
+            found = [
+                copy.deepcopy(m)
+                for key in self._bot_sent
+                if (m := self._messages.get(key)) is not None
+                and (chat_id is None or key[0] == chat_id)
+                and (after is None or key[1] > after)
+                and (predicate is None or predicate(m))
+            ]
         return found if len(found) >= count else []
 
     def _summary(self) -> str:
@@ -1006,7 +1012,7 @@ class FakeTelegram:
         limits = [
             ("global", _window(global_per_s, 1.0)),
             ("chat", _window(per_chat_per_s, 1.0)),
-            ("group", _window(per_group_per_min, 60.0)),
+            ("group", _window(per_group_per_min and per_group_per_min / 60, 60.0)),
         ]
         with self._lock:
             self._limits = [(scope, w) for scope, w in limits if w is not None]
@@ -1038,7 +1044,7 @@ class FakeTelegram:
         now = time.monotonic()
         keys = {"global": "*", "chat": chat.id, "group": chat.id if chat.type != "private" else None}
         active = [(w, keys[scope]) for scope, w in self._limits if keys[scope] is not None]
-        wait = max(w.wait(key, now) for w, key in active)
+        wait = max((w.wait(key, now) for w, key in active), default=0.0)
         if wait > 0:
             self.counters["limit_429"] += 1
             raise _too_many(max(1, math.ceil(wait)))
@@ -1103,6 +1109,8 @@ class FakeTelegram:
             chat = self._chat(chat_id, chat_type, title)
             if chat.migrated_to is not None:
                 raise ValueError(f"chat {chat_id} was migrated to {chat.migrated_to}")
+            if chat.type == "private":
+                chat.blocked = False  # writing to the bot again means the user unblocked it
             if reply_to is not None:
                 replied = self._reply_copy(chat, reply_to)
                 if replied is None:
