@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from core.deadlines import extract_phrases, resolve
 from core.models import Deadline, DocumentError, Plan, Task
+from core.workdays import WorkCalendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +31,12 @@ def plan_year(plan: Plan) -> int:
     raise DocumentError("无法从文档中识别计划年度，请用 --year 指定（例如 --year 2022）")
 
 
-def prepare(plan: Plan) -> list[PreparedTask]:
+def prepare(plan: Plan, *, calendar: WorkCalendar | None = None) -> list[PreparedTask]:
     """Resolve every task's deadline; in table plans the cell decides and content timing is kept as rules."""
     year = plan_year(plan)
     prepared = []
     for task in plan.tasks:
-        deadline = resolve(task.deadline_text, year=year, issued=plan.issued)
+        deadline = resolve(task.deadline_text, year=year, issued=plan.issued, calendar=calendar)
         if plan.layout == "prose":
             rules: tuple[str, ...] = ()
         else:

@@ -183,6 +183,7 @@ def import_cmd(
                     data,
                     source_name=path.name,
                     directory=ctx.directory,
+                    calendar=ctx.calendar,
                     now=now_in(ctx.settings),
                     year=year,
                     issued=issued_date,
@@ -390,6 +391,7 @@ def run(config: ConfigOption = None) -> None:
             sample_plan_bytes(),
             source_name="sample_plan.txt",
             directory=ctx.directory,
+            calendar=ctx.calendar,
             now=now_in(ctx.settings),
         )
     except DocumentError as exc:

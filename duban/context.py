@@ -1,4 +1,4 @@
-"""What every command needs: settings, logging, the database engine and the unit directory."""
+"""What every command needs: settings, logging, the database engine, the unit directory and the work calendar."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from core.models import DocumentError
 from core.units import UnitDirectory
+from core.workdays import WorkCalendar
 from duban.config import ConfigError, Settings
 from duban.logs import setup_logging
 from storage.db import init_db, make_engine
@@ -20,6 +20,7 @@ class AppContext:
     settings: Settings
     engine: Engine
     directory: UnitDirectory
+    calendar: WorkCalendar | None = None
 
 
 def load_directory(settings: Settings) -> UnitDirectory:
@@ -34,13 +35,27 @@ def load_directory(settings: Settings) -> UnitDirectory:
         raise ConfigError(f"无法读取单位目录文件 {path}：{exc.strerror}") from exc
     try:
         return directory.merge(UnitDirectory.from_toml(text))
-    except DocumentError as exc:
+    except ValueError as exc:
         raise ConfigError(f"单位目录文件 {path} 有误：{exc}") from exc
 
 
+def load_calendar(settings: Settings) -> WorkCalendar | None:
+    """The configured holiday override, if any."""
+    path = settings.calendar_override
+    if path is None:
+        return None
+    try:
+        return WorkCalendar.from_toml(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"无法读取节假日覆盖文件 {path}：{exc.strerror}") from exc
+    except ValueError as exc:
+        raise ConfigError(f"节假日覆盖文件 {path} 有误：{exc}") from exc
+
+
 def open_context(settings: Settings) -> AppContext:
-    """Set up logging, the engine (tables created if missing) and the unit directory."""
+    """Set up logging, the engine (tables created if missing), the unit directory and the calendar."""
     setup_logging(settings.log_level)
+    directory, calendar = load_directory(settings), load_calendar(settings)
     engine = make_engine(settings.database_url)
     init_db(engine)
-    return AppContext(settings=settings, engine=engine, directory=load_directory(settings))
+    return AppContext(settings=settings, engine=engine, directory=directory, calendar=calendar)

@@ -11,6 +11,7 @@ from core.documents import decode_text, parse_plan
 from core.models import Plan
 from core.pipeline import PreparedTask, content_hash, prepare
 from core.units import UnitDirectory, is_group
+from core.workdays import WorkCalendar
 from storage import crud
 from storage.db import session_scope
 
@@ -30,12 +31,17 @@ class ImportOutcome:
 
 
 def read_plan(
-    data: bytes, *, year: int | None = None, issued: date | None = None, title: str | None = None
+    data: bytes,
+    *,
+    year: int | None = None,
+    issued: date | None = None,
+    title: str | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> tuple[Plan, list[PreparedTask], str]:
     """Decode and parse a document and resolve its deadlines; raises DocumentError with a Chinese message."""
     text = decode_text(data)
     plan = parse_plan(text, year=year, issued=issued, title=title)
-    return plan, prepare(plan), content_hash(text)
+    return plan, prepare(plan, calendar=calendar), content_hash(text)
 
 
 def import_document(
@@ -48,9 +54,10 @@ def import_document(
     year: int | None = None,
     issued: date | None = None,
     title: str | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> ImportOutcome:
     """Read a document and store it in one transaction; nothing is stored if any step fails."""
-    plan, prepared, digest = read_plan(data, year=year, issued=issued, title=title)
+    plan, prepared, digest = read_plan(data, year=year, issued=issued, title=title, calendar=calendar)
     with session_scope(engine) as session:
         result = crud.import_plan(
             session,
