@@ -156,3 +156,22 @@ def test_config_file_is_found_and_errors_are_clear(cli: CliRunner, tmp_path: Pat
     code, output = invoke(cli, "run", "--config", str(good))
     assert code == 0, output
     assert (tmp_path / "elsewhere" / "duban.db").is_file()
+
+
+def test_holiday_override_from_config_reaches_import(cli: CliRunner, tmp_path: Path) -> None:
+    plan = tmp_path / "plan2031.txt"
+    plan.write_text(
+        "2031年某镇政务公开工作要点任务分解表\n\n序号\t任务名称\t任务内容\t责任单位\t时间节点\n"
+        "1\t假日公开\t节前公开假日值班安排\t镇党政办\t国庆节前\n",
+        encoding="utf-8",
+    )
+    code, output = invoke(cli, "import", str(plan))
+    assert code == 0, output
+    assert stored_tasks(cli)[0]["kind"] == "unresolved"  # chinese-calendar does not know 2031
+    config = tmp_path / "config.toml"
+    config.write_text(f'[calendar]\noverride = "{FIXTURES / "holidays_override.toml"}"\n', encoding="utf-8")
+    other = tmp_path / "plan2031b.txt"
+    other.write_text(plan.read_text(encoding="utf-8").replace("节前公开", "节前及时公开"), encoding="utf-8")
+    code, output = invoke(cli, "import", str(other), "--config", str(config))
+    assert code == 0, output
+    assert stored_tasks(cli, "--plan", "2")[0]["due"] == "2031-09-30"
