@@ -11,7 +11,7 @@ Splitting rules, in the order they are applied (each one is there because a seed
 2. ``、，,；;`` separate names outside parentheses; a parenthetical alias stays with its unit.
 3. Trailing role words set the role of every name since the previous role word: 牵头 → lead;
    配合/协助/参与/协同 → support; 落实/负责 … → owner. When a cell has a lead, its owners become support
-   (``X牵头，相关单位落实``).
+   (``X牵头，相关单位落实``). A 牵头 running straight into a name ends its segment (X牵头相关单位落实).
 4. 和/及/与/以及 split a segment only where rule 1 would split a space: ``企业服务中心和政策起草单位``
    splits, ``区发展和改革委员会`` does not (区发展 has no unit ending).
 5. ``等部门`` / ``等相关部门`` / ``等单位`` / a bare trailing ``等`` are dropped: the named units are kept,
@@ -54,9 +54,18 @@ _OPEN, _CLOSE = "（", "）"
 
 # A name ending in one of these reads as complete; 区 is deliberately absent (高新区 社区党工委).
 _UNIT_ENDINGS: tuple[str, ...] = (
-    "局", "委", "办", "室", "中心", "部门", "单位", "政府", "处", "院", "所", "会", "站", "队",
-    "组", "部", "镇", "乡", "街道", "公司", "集团", "馆", "社", "团", "庭", "厅", "署", "台", "行",
+    "局", "委", "办", "室", "中心", "部门", "单位", "政府", "办事处", "管理处", "院", "所", "站", "队",
+    "小组", "部", "镇", "乡", "街道", "公司", "集团", "馆", "厅", "署", "庭", "委员会", "工会", "商会",
+    "协会", "联合会", "电视台", "气象台", "报社", "合作社", "人民团体",
 )  # fmt: skip
+
+# Words whose last character looks like a unit ending but is not one (区门户网站管理中心, 城乡建设局).
+_FALSE_ENDINGS: tuple[str, ...] = ("网站", "城乡")
+
+# Parent bodies that begin many unit names (区政府新闻办, 区委网信办): never complete on their own.
+_PARENT_PREFIXES: frozenset[str] = frozenset(
+    {"区政府", "区人民政府", "区委", "区人大", "区政协", "市政府", "市委", "县政府", "县委"}
+)
 
 # What a stray line break leaves on the right: an ending with nothing before it.
 _BARE_ENDINGS: frozenset[str] = frozenset(
@@ -65,6 +74,9 @@ _BARE_ENDINGS: frozenset[str] = frozenset(
         "处", "办事处", "分局", "镇", "街道", "头", "会", "院", "所", "站", "公司",
     }
 )  # fmt: skip
+
+# A line break can fall inside an ending too (委|员会, 办|公室): every tail of a bare ending is a fragment.
+_FRAGMENTS: frozenset[str] = frozenset(e[i:] for e in _BARE_ENDINGS for i in range(len(e)))
 
 # Longest first so 牵头负责 is read before 负责.
 _ROLE_WORDS: tuple[tuple[str, Role], ...] = (
@@ -119,9 +131,9 @@ def is_group(name: str) -> bool:
     n = normalize_name(name)
     if not n:
         return False
-    if n.startswith(("各", "全区各", "全体")):
+    if n.startswith("全体") or re.search(r"(?:^|政府|区委|区级|区|全区|市|县|镇|街道)各", n):
         return True
-    if any(w in n for w in ("相关", "有关", "其他", "其它", "各部门", "各单位", "各有关", "各相关")):
+    if any(w in n for w in ("相关", "有关", "其他", "其它")):
         return True
     # Nobody's proper name ends in 单位/部门: 决策承办单位, 政策起草单位 describe a role.
     return n.endswith(("单位", "部门"))
@@ -151,21 +163,36 @@ def _ends_complete(left: str) -> bool:
     stripped, role = _strip_roles(left)
     if role is not None and stripped:
         return True
+    if left.endswith(_FALSE_ENDINGS):
+        return False
     if _ETC.search(left) and not left.endswith("等"):
         return True
     if len(left) < 3 and not left.startswith("各"):
         return False
+    if left in _PARENT_PREFIXES:
+        return False
     return left.endswith(_UNIT_ENDINGS)
+
+
+def _breaks_an_ending(left: str, right: str) -> bool:
+    """Whether a break falls inside a unit ending (委|员会, 办|公室, 街道办|事处)."""
+    return any(
+        left.endswith(e[:i]) and right.startswith(e[i:]) for e in _BARE_ENDINGS for i in range(1, len(e))
+    )
 
 
 def _is_fragment(right: str) -> bool:
     """Whether text is only a leftover ending or role word, not a name of its own."""
-    if len(right) <= 1:
-        return True
     stripped, _ = _strip_roles(right)
-    if not stripped:
+    if stripped in ("区", "各", "市"):
+        # The opening of the next name, itself broken: 区政府办公室 各 单位.
+        return False
+    if len(stripped) <= 1:
         return True
-    return stripped in _BARE_ENDINGS
+    if len(stripped) == 2 and not stripped.startswith(("各", "区", "市")):
+        # 区人力社 保局, 区纪委 监委: two characters are a tail, not a unit of their own.
+        return True
+    return stripped in _FRAGMENTS
 
 
 def _last_name(text: str) -> str:
@@ -200,7 +227,7 @@ def _space_splits(left: str, right: str, directory: UnitDirectory | None) -> boo
             return False
         if directory.knows(_strip_roles(left)[0]) and directory.knows(_strip_roles(right)[0]):
             return True
-    return _ends_complete(left) and not _is_fragment(right)
+    return _ends_complete(left) and not _is_fragment(right) and not _breaks_an_ending(left, right)
 
 
 def _repair_whitespace(text: str, directory: UnitDirectory | None) -> str:
@@ -218,6 +245,16 @@ def _repair_whitespace(text: str, directory: UnitDirectory | None) -> str:
         else:
             out += piece
     return out
+
+
+def _split_after_lead(text: str) -> str:
+    """Put a separator after a 牵头 that runs straight into the next name (X牵头相关单位落实)."""
+
+    def sep(m: re.Match[str]) -> str:
+        rest = _first_name(text[m.end() :])
+        return m.group(0) + ("，" if rest and not _is_fragment(rest) else "")
+
+    return re.sub(r"牵头(?:负责)?(?![，,、；;）]|$)", sep, text)
 
 
 def _split_top(text: str) -> list[str]:
@@ -286,7 +323,7 @@ def split_units(text: str, directory: UnitDirectory | None = None) -> list[UnitR
     """Split a units cell into units with roles; see the module docstring for the rules."""
     text = re.sub(r"\s+", " ", text).replace("(", _OPEN).replace(")", _CLOSE).strip()
     text = _LEADING_NOISE.sub("", text)
-    text = _repair_whitespace(text, directory)
+    text = _split_after_lead(_repair_whitespace(text, directory))
 
     pending: list[str] = []
     named: list[tuple[str, Role | None]] = []
