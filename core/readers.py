@@ -1,0 +1,646 @@
+"""Office files → plan text: .docx, .xlsx, .pdf, .doc and text files become the layouts parse_plan reads.
+
+Every reader returns text in the layouts `core.documents.parse_plan` already understands: task tables as
+tab-separated rows under a `序号 …` header, other tables one cell per line (the outline layout), paragraphs
+one per line. Every failure is a DocumentError with one Chinese sentence; nothing here raises anything else.
+The format comes from the file's magic bytes first and its name second, so a misnamed file is still read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path, PurePath
+from typing import Any
+
+from core.documents import _header_columns, decode_text
+from core.models import DocumentError
+
+# Guards against files that are small on disk but huge once read (zip bombs, endless PDFs).
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_PDF_PAGES = 500
+ANTIWORD_TIMEOUT_S = 30.0
+
+SUPPORTED = "Word（.docx、.doc）、Excel（.xlsx）、PDF 或文本文件（.txt）"
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF")
+_ARCHIVES = (b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")
+
+_KIND_NAMES = {
+    "docx": "Word 文档（.docx）",
+    "xlsx": "Excel 工作簿（.xlsx）",
+    "pdf": "PDF 文件",
+    "doc": "旧版 Word 文档（.doc）",
+    "xls": "旧版 Excel 工作簿（.xls）",
+}
+_EXTENSIONS = {
+    ".docx": "docx",
+    ".docm": "docx",
+    ".dotx": "docx",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".pdf": "pdf",
+    ".doc": "doc",
+    ".dot": "doc",
+    ".wps": "doc",
+    ".xls": "xls",
+    ".et": "xls",
+}
+_UNSUPPORTED_EXTENSIONS = {
+    ".ppt": "PowerPoint 演示文稿",
+    ".pptx": "PowerPoint 演示文稿",
+    ".odt": "OpenDocument 文档",
+    ".ods": "OpenDocument 表格",
+    ".zip": "压缩包",
+    ".rar": "压缩包",
+    ".7z": "压缩包",
+    ".png": "图片",
+    ".jpg": "图片",
+    ".jpeg": "图片",
+    ".gif": "图片",
+    ".bmp": "图片",
+    ".tif": "图片",
+    ".tiff": "图片",
+}
+
+
+def _mb(size: int) -> str:
+    """A byte count in megabytes with at most one decimal."""
+    return f"{size / 1024 / 1024:.1f}".removesuffix(".0")
+
+
+def read_document(data: bytes, filename: str, *, max_bytes: int | None = None) -> str:
+    """The plan text of a file in any supported format, or DocumentError with one Chinese sentence."""
+    if max_bytes is not None and len(data) > max_bytes:
+        raise DocumentError(f"文件过大（{_mb(len(data))} MB），上限为 {_mb(max_bytes)} MB")
+    if not data or not data.strip(b"\x00 \t\r\n"):
+        raise DocumentError("文件为空")
+    suffix = PurePath(filename).suffix.lower()
+    kind = _sniff(data, suffix)
+    reader = _READERS[kind]
+    try:
+        text = reader(data)
+    except DocumentError:
+        raise
+    except Exception as exc:  # a parser library's own error must never reach the user as a traceback
+        raise DocumentError(_broken(kind, exc)) from exc
+    if not text.strip():
+        raise DocumentError(f"{_KIND_NAMES.get(kind, '文件')}中没有任何文字")
+    return text
+
+
+def _broken(kind: str, exc: Exception) -> str:
+    """The sentence for a file a parser library choked on."""
+    if _is_password_error(exc):
+        return _encrypted(kind)
+    return f"无法读取该{_KIND_NAMES.get(kind, '文件')}：文件已损坏或不完整，请用原软件打开后重新保存再导入"
+
+
+def _encrypted(kind: str) -> str:
+    """The sentence for a password-protected file."""
+    return f"该{_KIND_NAMES.get(kind, '文件')}设有密码保护，请在原软件中取消密码后另存，再导入"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Detection: magic bytes first, then the name
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _sniff(data: bytes, suffix: str) -> str:
+    """The reader for these bytes: docx, xlsx, pdf, doc, csv or text; raises for what no reader takes."""
+    expected = _EXTENSIONS.get(suffix)
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return "pdf"
+    if data.startswith(_ZIP):
+        return _zip_kind(data, expected)
+    if data.startswith(_OLE):
+        return _ole_kind(data, expected)
+    if data.lstrip()[:6].lower() == b"{\\rtf1" or data.startswith(b"{\\rtf"):
+        raise DocumentError("这是 RTF 格式的文件，暂不支持，请在 Word 中另存为 .docx 后再导入")
+    if data.startswith(_IMAGES):
+        raise DocumentError("这是图片文件，无法从中提取文字；请提供 " + SUPPORTED)
+    if data.startswith(_ARCHIVES):
+        raise DocumentError("这是压缩包，不是计划文件；请解压后导入其中的 " + SUPPORTED)
+    if expected is not None:
+        what = _KIND_NAMES[expected]
+        raise DocumentError(f"文件内容不是有效的{what}（文件头不符），可能已损坏或扩展名有误")
+    if suffix in _UNSUPPORTED_EXTENSIONS:
+        raise DocumentError(f"不支持{_UNSUPPORTED_EXTENSIONS[suffix]}；请提供 {SUPPORTED}")
+    return "csv" if suffix == ".csv" else "text"
+
+
+def _zip_kind(data: bytes, expected: str | None) -> str:
+    """docx or xlsx for an OOXML package; a clear error for other or broken zip files."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            encrypted = any(info.flag_bits & 0x1 for info in archive.infolist())
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError):
+        what = _KIND_NAMES.get(expected or "", "文件")
+        raise DocumentError(
+            f"无法读取该{what}：文件已损坏或不完整（无法解压），请重新下载或重新保存后再导入"
+        ) from None
+    if encrypted:
+        raise DocumentError(_encrypted(expected or "zip"))
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "ppt/presentation.xml" in names:
+        raise DocumentError("不支持 PowerPoint 演示文稿；请提供 " + SUPPORTED)
+    if "mimetype" in names and "content.xml" in names:
+        raise DocumentError("这是 OpenDocument（WPS/LibreOffice）格式，请另存为 .docx 或 .xlsx 后再导入")
+    if expected == "docx":
+        raise DocumentError("该 Word 文档（.docx）不完整：缺少正文部分（word/document.xml），文件可能已损坏")
+    if expected == "xlsx":
+        raise DocumentError(
+            "该 Excel 工作簿（.xlsx）不完整：缺少工作簿部分（xl/workbook.xml），文件可能已损坏"
+        )
+    raise DocumentError("这是压缩包，不是计划文件；请解压后导入其中的 " + SUPPORTED)
+
+
+def _ole_name(name: str) -> bytes:
+    """How an OLE directory entry spells a stream name (UTF-16LE)."""
+    return name.encode("utf-16-le")
+
+
+def _ole_kind(data: bytes, expected: str | None) -> str:
+    """doc for a legacy Word file; a clear error for encrypted OOXML, .xls, .ppt and the rest."""
+    if _ole_name("EncryptedPackage") in data or _ole_name("EncryptionInfo") in data:
+        # Office keeps a password-protected .docx/.xlsx inside an OLE file with these two streams.
+        raise DocumentError(_encrypted(expected if expected in ("docx", "xlsx") else "file"))
+    if _ole_name("WordDocument") in data:
+        return "doc"
+    if _ole_name("Workbook") in data or _ole_name("Book") in data:
+        raise DocumentError("不支持旧版 Excel 工作簿（.xls），请在 Excel 或 WPS 中另存为 .xlsx 后再导入")
+    if _ole_name("PowerPoint Document") in data:
+        raise DocumentError("不支持 PowerPoint 演示文稿；请提供 " + SUPPORTED)
+    what = _KIND_NAMES.get(expected or "doc", "文件")
+    raise DocumentError(f"无法识别该{what}：不是 Word 文档或已损坏，请在 Word 中另存为 .docx 后再导入")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Shared output helpers
+# ---------------------------------------------------------------------------------------------------------
+
+_CJK_CHAR = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_WS = re.compile(r"[ \t\u00a0\u3000]+")
+
+
+def _join_broken(lines: Iterable[str]) -> str:
+    """Lines of one wrapped cell or paragraph as one: no space between two Chinese characters, else one."""
+    out = ""
+    for line in lines:
+        piece = line.strip()
+        if not piece:
+            continue
+        if out and not (_CJK_CHAR.match(out[-1]) and _CJK_CHAR.match(piece[0])):
+            out += " "
+        out += piece
+    return out
+
+
+def _cell_text(text: str) -> str:
+    """A cell's text on one line with no tabs (a tab would start a new column)."""
+    return _WS.sub(" ", text.replace("\r", "\n").replace("\n", " ")).strip()
+
+
+class _Carried(str):
+    """The text of a vertically merged cell, repeated in a row the merge covers."""
+
+    __slots__ = ()
+
+
+def _is_task_header(cells: list[str]) -> bool:
+    """Whether a row is a task-table header `序号 任务名称 任务内容 …` that parse_plan reads."""
+    return _header_columns([_cell_text(c) for c in cells]) is not None
+
+
+def _table_lines(rows: list[list[str]]) -> list[str]:
+    """A table as plan text: tab-separated rows under a task header, else one cell per line."""
+    at = next((i for i, row in enumerate(rows) if _is_task_header(_trim_left(row))), None)
+    if at is None:
+        lines: list[str] = []
+        for row in rows:
+            cells = [_cell_text(c) for c in row if _cell_text(c)]
+            # Outline-like tables (heading, numbered task, deadline, units) read as the outline layout.
+            lines += [*cells, ""]
+        return lines
+    offset = len(rows[at]) - len(_trim_left(rows[at]))
+    columns = _header_columns([_cell_text(c) for c in rows[at][offset:]]) or {}
+    # parse_plan reads an empty 序号 as "this row continues the one above" and an empty 任务名称 as "same
+    # item, units and deadline as above", so merged cells there stay empty; other merged cells repeat.
+    blank_when_carried = {columns.get("seq", 0), columns.get("category", -1)}
+    lines = [_cell_text(" ".join(c for c in row if c)) for row in rows[:at]]
+    for row in rows[at:]:
+        cells = row[offset:]
+        continuation = not cells or not cells[columns.get("seq", 0)].strip() or isinstance(cells[0], _Carried)
+        cells = [
+            "" if isinstance(c, _Carried) and (continuation or i in blank_when_carried) else _cell_text(c)
+            for i, c in enumerate(cells)
+        ]
+        while cells and not cells[-1]:
+            cells.pop()
+        lines.append("\t".join(cells) if any(cells) else "")
+    return lines
+
+
+def _trim_left(row: list[str]) -> list[str]:
+    """A row without its leading empty cells (a table that starts in column B)."""
+    start = next((i for i, c in enumerate(row) if _cell_text(c)), len(row))
+    return row[start:]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# .docx (python-docx)
+# ---------------------------------------------------------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _check_unzipped_size(data: bytes) -> None:
+    """Refuse a package that would unpack to more than MAX_UNZIPPED_BYTES."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        total = sum(info.file_size for info in archive.infolist())
+    if total > MAX_UNZIPPED_BYTES:
+        raise DocumentError(f"文件解压后过大（{_mb(total)} MB），上限为 {_mb(MAX_UNZIPPED_BYTES)} MB")
+
+
+def _read_docx(data: bytes) -> str:
+    """Body paragraphs one per line and tables as rows, in document order."""
+    _check_unzipped_size(data)
+    import docx  # python-docx; imported here so `core` loads without it
+
+    document = docx.Document(io.BytesIO(data))
+    lines = list(_docx_blocks(document.element.body))
+    return "\n".join(lines)
+
+
+def _docx_blocks(parent: Any) -> Iterator[str]:
+    """Lines of the paragraphs and tables directly in parent (content controls are looked into)."""
+    for child in parent.iterchildren():
+        tag = child.tag
+        if tag == f"{_W}p":
+            yield from _docx_paragraph(child).split("\n")
+        elif tag == f"{_W}tbl":
+            yield from _table_lines(_docx_rows(child))
+        elif tag == f"{_W}sdt":
+            content = child.find(f"{_W}sdtContent")
+            if content is not None:
+                yield from _docx_blocks(content)
+
+
+def _docx_paragraph(p: Any) -> str:
+    """A paragraph's text: runs, tabs as tabs, line breaks as newlines; deleted revisions left out."""
+    parts: list[str] = []
+    for node in p.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}delText", f"{_W}noBreakHyphen"):
+        if node.tag == f"{_W}t":
+            parts.append(node.text or "")
+        elif node.tag == f"{_W}tab":
+            # A tab stop inside a tab definition (w:tabs) is no character.
+            parts.append("" if node.getparent().tag == f"{_W}tabs" else "\t")
+        elif node.tag in (f"{_W}br", f"{_W}cr"):
+            parts.append("\n")
+        elif node.tag == f"{_W}noBreakHyphen":
+            parts.append("-")
+    return "".join(parts)
+
+
+def _docx_cell_text(tc: Any) -> str:
+    """A cell's paragraphs (and nested tables) joined on one line; a paragraph break becomes a space."""
+    pieces: list[str] = []
+    for child in tc.iterchildren():
+        if child.tag == f"{_W}p":
+            pieces.append(_docx_paragraph(child))
+        elif child.tag == f"{_W}tbl":
+            pieces += [" ".join(row) for row in _docx_rows(child)]
+        elif child.tag == f"{_W}sdt":
+            content = child.find(f"{_W}sdtContent")
+            if content is not None:
+                pieces += [_docx_paragraph(p) for p in content.iter(f"{_W}p")]
+    return _cell_text(" ".join(p for p in pieces if p.strip()))
+
+
+def _docx_rows(tbl: Any) -> list[list[str]]:
+    """Rows of a table on its column grid: a horizontal span fills its first column, a vertical merge
+    repeats the top cell's text in every row it covers (so each row reads complete)."""
+    rows: list[list[str]] = []
+    above: dict[int, str] = {}
+    for tr in tbl.iter(f"{_W}tr"):
+        if tr.getparent() is not tbl:
+            continue  # a row of a nested table
+        row: list[str] = []
+        props = tr.find(f"{_W}trPr")
+        before = props.find(f"{_W}gridBefore") if props is not None else None
+        if before is not None:
+            row += [""] * int(before.get(f"{_W}val", "0") or 0)
+        for tc in tr.iterchildren(f"{_W}tc", f"{_W}sdt"):
+            cells = [tc] if tc.tag == f"{_W}tc" else list(tc.iter(f"{_W}tc"))
+            for cell in cells:
+                pr = cell.find(f"{_W}tcPr")
+                span_el = pr.find(f"{_W}gridSpan") if pr is not None else None
+                merge_el = pr.find(f"{_W}vMerge") if pr is not None else None
+                span = int(span_el.get(f"{_W}val", "1") or 1) if span_el is not None else 1
+                column = len(row)
+                if merge_el is not None and merge_el.get(f"{_W}val", "continue") == "continue":
+                    text = _Carried(above.get(column, ""))
+                else:
+                    text = _docx_cell_text(cell)
+                above[column] = text
+                row += [text] + [""] * (span - 1)
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------
+# .xlsx (openpyxl)
+# ---------------------------------------------------------------------------------------------------------
+
+# openpyxl's read-only mode cannot see merged cells; plans are small, so only big workbooks use it.
+XLSX_READ_ONLY_ABOVE = 4 * 1024 * 1024
+
+
+def _read_xlsx(data: bytes) -> str:
+    """The first sheet with a task header as a table; without one, the first sheet with content."""
+    _check_unzipped_size(data)
+    import openpyxl  # imported here so `core` loads without it
+
+    read_only = len(data) > XLSX_READ_ONLY_ABOVE
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
+    try:
+        sheets = [_sheet_rows(sheet) for sheet in book.worksheets]
+    finally:
+        book.close()
+    sheets = [rows for rows in sheets if any(any(c for c in row) for row in rows)]
+    if not sheets:
+        raise DocumentError("该 Excel 工作簿是空的，没有任何内容")
+    for rows in sheets:
+        if any(_is_task_header(_trim_left(row)) for row in rows):
+            return "\n".join(_table_lines(rows))
+    # No task header anywhere: every sheet one cell per line, for the outline and prose layouts.
+    return "\n".join(line for rows in sheets for line in _table_lines(rows))
+
+
+def _sheet_rows(sheet: Any) -> list[list[str]]:
+    """A sheet's cells as text; a vertically merged range repeats its value down, like a Word table."""
+    rows = [[_xlsx_value(cell) for cell in row] for row in sheet.iter_rows()]
+    for merged in getattr(sheet, "merged_cells", None) or []:
+        top, left = merged.min_row - 1, merged.min_col - 1
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = _Carried(rows[top][left])
+        for r in range(top + 1, min(merged.max_row, len(rows))):
+            if left < len(rows[r]):
+                rows[r][left] = value
+    return rows
+
+
+def _xlsx_value(cell: Any) -> str:
+    """A cell value as its printed text: 1 not 1.0, dates as written (年月日 formats) or YYYY-MM-DD."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return f"{value:.10f}".rstrip("0").rstrip(".")
+    if isinstance(value, datetime | date):
+        return _xlsx_date(value, getattr(cell, "number_format", "") or "")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
+def _xlsx_date(value: date, number_format: str) -> str:
+    """A date cell in the spelling its number format asks for, else ISO."""
+    day = value.date() if isinstance(value, datetime) else value
+    if "年" in number_format and "日" in number_format:
+        return f"{day.year}年{day.month}月{day.day}日"
+    if "年" in number_format:
+        return f"{day.year}年{day.month}月"
+    if "月" in number_format and "日" in number_format:
+        return f"{day.month}月{day.day}日"
+    return day.isoformat()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# .pdf (pdfplumber)
+# ---------------------------------------------------------------------------------------------------------
+
+_PAGE_NUMBER = re.compile(
+    r"^[-—–－\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d+\s*页)?[-—–－\s]*$"
+)
+
+
+@dataclass(slots=True)
+class _PdfBlock:
+    """A text line or a ruled table of one page, where it sits."""
+
+    top: float
+    line: dict[str, Any] | None = None
+    rows: list[list[str]] | None = None
+    first_on_page: bool = False
+
+
+def _read_pdf(data: bytes) -> str:
+    """Ruled tables as tab rows, other text as paragraphs rejoined across line and page breaks."""
+    import pdfplumber  # imported here so `core` loads without it
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        if len(pdf.pages) > MAX_PDF_PAGES:
+            raise DocumentError(f"PDF 页数过多（{len(pdf.pages)} 页），上限为 {MAX_PDF_PAGES} 页")
+        blocks: list[_PdfBlock] = []
+        has_text = False
+        for page in pdf.pages:
+            has_text = has_text or bool(page.chars)
+            blocks += _pdf_page(page.dedupe_chars())
+            page.close()
+    if not has_text:
+        raise DocumentError("此PDF没有可提取的文字（可能是扫描件）")
+    return "\n".join(_pdf_lines(blocks))
+
+
+def _pdf_page(page: Any) -> list[_PdfBlock]:
+    """A page's text lines and ruled tables from top to bottom."""
+    tables = [t for t in page.find_tables() if len(t.rows) >= 2 and len(t.rows[0].cells) >= 2]
+    outside = page
+    for table in tables:
+        outside = outside.outside_bbox(table.bbox)
+    height, width = float(page.height), float(page.width)
+    blocks: list[_PdfBlock] = []
+    for line in outside.extract_text_lines(return_chars=True):
+        text = line["text"].strip()
+        near_edge = line["top"] < height * 0.08 or line["bottom"] > height * 0.92
+        if not text or (near_edge and _PAGE_NUMBER.match(text)):
+            continue  # page numbers would end up inside a paragraph that runs over the page break
+        line["size"] = max((c.get("size", 0) for c in line["chars"]), default=10.0) or 10.0
+        line["page_width"] = width
+        blocks.append(_PdfBlock(float(line["top"]), line=line))
+    for table in tables:
+        rows = [[_join_broken((cell or "").split("\n")) for cell in row] for row in table.extract()]
+        blocks.append(_PdfBlock(float(table.bbox[1]), rows=rows))
+    blocks.sort(key=lambda block: block.top)
+    if blocks:
+        blocks[0].first_on_page = True
+    return blocks
+
+
+def _pdf_lines(blocks: list[_PdfBlock]) -> list[str]:
+    """Plan text from the blocks of every page: paragraphs rejoined, tables as tab rows."""
+    text_lines = [b.line for b in blocks if b.line is not None]
+    left = min((ln["x0"] for ln in text_lines), default=0.0)
+    right = _right_margin([ln["x1"] for ln in text_lines])
+    out: list[str] = []
+    paragraph: list[str] = []
+    open_paragraph = False
+    header: list[str] | None = None
+    for block in blocks:
+        if block.rows is not None:
+            if paragraph:
+                out.append(_join_broken(paragraph))
+                paragraph, open_paragraph = [], False
+            out += _table_lines(_pdf_table_rows(block, header))
+            if block.rows and not (block.first_on_page and header is not None):
+                header = [_cell_text(c) for c in block.rows[0]]
+            continue
+        line = block.line
+        assert line is not None
+        size = line["size"]
+        indented = line["x0"] > left + size * 0.9
+        if paragraph and (indented or not open_paragraph):
+            out.append(_join_broken(paragraph))
+            paragraph = []
+        paragraph.append(line["text"])
+        # A line that reaches the right margin runs on; one that stops short ends its paragraph. A document
+        # of short lines only has no margin to reach (right < 80% of the page): every line stands alone.
+        open_paragraph = right >= line["page_width"] * 0.8 and line["x1"] >= right - size * 2
+    if paragraph:
+        out.append(_join_broken(paragraph))
+    return out
+
+
+def _pdf_table_rows(block: _PdfBlock, header: list[str] | None) -> list[list[str]]:
+    """A table's rows, joined to the table on the page before when it goes on at the top of this page."""
+    rows = block.rows or []
+    if not (block.first_on_page and header is not None and rows):
+        return rows
+    if [_cell_text(c) for c in rows[0]] == header:
+        # The header repeated over each page: parse_plan skips a repeated task header; an outline table's
+        # header would read as text of the task above, so it goes.
+        return rows if _is_task_header(header) else rows[1:]
+    if _is_task_header(header) and not any(_is_task_header(_trim_left(r)) for r in rows):
+        # A task table going on without its header: parse_plan skips the header put back here.
+        return [header, *rows]
+    return rows
+
+
+def _right_margin(ends: list[float]) -> float:
+    """Where full lines end: the median end of the long lines (hanging punctuation overshoots the max)."""
+    if not ends:
+        return 0.0
+    longest = max(ends)
+    long_ends = sorted(x for x in ends if x >= longest * 0.85)
+    return long_ends[len(long_ends) // 2]
+
+
+def _is_password_error(exc: BaseException) -> bool:
+    """Whether exc (or what caused it) says the file needs a password."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        name = type(seen).__name__
+        if "Password" in name or "Encrypt" in name or "password" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------------
+# .doc (antiword)
+# ---------------------------------------------------------------------------------------------------------
+
+DOC_HOWTO = "请在 Word 或 WPS 中打开该文件，选择“另存为”→“Word 文档（.docx）”，再导入 .docx 文件"
+
+
+def _read_doc(data: bytes) -> str:
+    """A legacy Word file through antiword (UTF-8 output), tables turned into tab rows."""
+    antiword = shutil.which("antiword")
+    if antiword is None:
+        raise DocumentError(f"服务器未安装 antiword，无法读取旧版 Word 文档（.doc）；{DOC_HOWTO}")
+    with tempfile.TemporaryDirectory(prefix="duban-doc-") as folder:
+        path = Path(folder) / "plan.doc"
+        path.write_bytes(data)
+        try:
+            result = subprocess.run(
+                [antiword, "-m", "UTF-8.txt", "-w", "0", str(path)],
+                capture_output=True,
+                timeout=ANTIWORD_TIMEOUT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise DocumentError(f"读取旧版 Word 文档（.doc）超时；{DOC_HOWTO}") from None
+    if result.returncode != 0 or not result.stdout.strip():
+        message = result.stderr.decode("utf-8", "replace").lower()
+        if "encrypt" in message or "password" in message:
+            raise DocumentError(_encrypted("doc"))
+        raise DocumentError(f"无法读取该旧版 Word 文档（.doc），文件可能已损坏或版本过旧；{DOC_HOWTO}")
+    return "\n".join(_antiword_lines(result.stdout.decode("utf-8", "replace")))
+
+
+def _antiword_lines(text: str) -> list[str]:
+    """antiword's text with its `|a|b|c|` table rows as tab-separated rows and pictures dropped."""
+    rows: list[list[str]] = []
+    out: list[str] = []
+    for raw in text.replace("\r", "").split("\n"):
+        line = raw.replace("[pic]", "").rstrip()
+        if line.startswith("|") and line.endswith("|") and line.count("|") >= 3:
+            rows.append([cell.strip() for cell in line[1:-1].split("|")])
+            continue
+        if rows:
+            out += _table_lines(rows)
+            rows = []
+        out.append(line.strip())
+    if rows:
+        out += _table_lines(rows)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Text
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _read_text(data: bytes) -> str:
+    """A text file (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030)."""
+    return decode_text(data)
+
+
+def _read_csv(data: bytes) -> str:
+    """A comma-separated table as tab-separated rows."""
+    text = decode_text(data)
+    rows = [list(row) for row in csv.reader(io.StringIO(text))]
+    return "\n".join(_table_lines(rows))
+
+
+_READERS: dict[str, Callable[[bytes], str]] = {
+    "docx": _read_docx,
+    "xlsx": _read_xlsx,
+    "pdf": _read_pdf,
+    "doc": _read_doc,
+    "csv": _read_csv,
+    "text": _read_text,
+}

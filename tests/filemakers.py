@@ -1,0 +1,316 @@
+"""Builders of test files: .docx, .xlsx and .pdf versions of a text plan, and malformed files of every kind."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+_MARKUP = re.compile(r"\*\*|^#+\s*")
+
+
+@dataclass(slots=True)
+class PlanParts:
+    """A text plan cut into what a word processor holds: paragraphs, one table, paragraphs."""
+
+    before: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)
+
+
+def _paragraph(line: str) -> str:
+    """A text line as a word processor would hold it: no Markdown marks, no surrounding spaces."""
+    return _MARKUP.sub("", line.strip()).strip()
+
+
+def table_parts(text: str, width: int = 5) -> PlanParts:
+    """A plan in the table layout: paragraphs before the `序号 …` header, the table rows, paragraphs after."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    header = next(i for i, line in enumerate(lines) if line.startswith("序号\t"))
+    last = max(i for i, line in enumerate(lines) if "\t" in line)
+    parts = PlanParts(before=[p for p in map(_paragraph, lines[:header]) if p])
+    for line in lines[header : last + 1]:
+        if "\t" in line:
+            cells = [c.strip() for c in line.split("\t")]
+            parts.rows.append((cells + [""] * width)[:width])
+        elif line.strip():
+            parts.rows.append([_paragraph(line)] + [""] * (width - 1))
+    parts.after = [p for p in map(_paragraph, lines[last + 1 :]) if p]
+    return parts
+
+
+def outline_parts(text: str) -> PlanParts:
+    """A plan printed as an outline table (seed 004's shape): a title, a 4-name header over 5 columns,
+    then one row per task: section, subsection, numbered task, deadline, units."""
+    groups = [g for g in re.split(r"\n\n+", text.strip("\n")) if g.strip()]
+    parts = PlanParts()
+    for group in groups:
+        cells = [c.strip() for c in group.split("\n")]
+        if len(cells) == 1:
+            parts.before.append(cells[0])
+        elif len(cells) == 4:
+            parts.rows.append(["", *cells])
+        else:
+            parts.rows.append((cells + [""] * 5)[:5])
+    return parts
+
+
+def prose_parts(text: str) -> PlanParts:
+    """A prose plan: every non-empty line is a paragraph."""
+    return PlanParts(before=[p for p in map(_paragraph, text.split("\n")) if p])
+
+
+def merge_runs(rows: list[list[str]], column: int, first: int = 1) -> list[tuple[int, int]]:
+    """(top, bottom) row ranges where empty cells of a column continue the non-empty cell above."""
+    runs: list[tuple[int, int]] = []
+    top: int | None = None
+    for index in range(first, len(rows) + 1):
+        cell = rows[index][column] if index < len(rows) else None
+        continues = cell == "" and top is not None and _is_data_row(rows[index])
+        if continues:
+            continue
+        if top is not None and index - 1 > top:
+            runs.append((top, index - 1))
+        top = index if cell and index < len(rows) and _is_data_row(rows[index]) else None
+    return runs
+
+
+def _is_data_row(row: list[str]) -> bool:
+    """A row that is no repeated header."""
+    return not row[0].startswith("序号")
+
+
+def _split_cell(text: str) -> list[str]:
+    """A long cell's text as two paragraphs, cut after a comma (a cell with several paragraphs)."""
+    cut = text.find("，", 12)
+    if cut < 0 or cut > len(text) - 4:
+        return [text]
+    return [text[: cut + 1], text[cut + 1 :]]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# .docx
+# ---------------------------------------------------------------------------------------------------------
+
+
+def make_docx(
+    parts: PlanParts,
+    *,
+    merge_columns: tuple[int, ...] = (1,),
+    split_column: int | None = 2,
+    header_span: bool = False,
+) -> bytes:
+    """A Word document: paragraphs, one table (vertical merges, multi-paragraph cells), paragraphs."""
+    import docx
+
+    document = docx.Document()
+    for line in parts.before:
+        document.add_paragraph(line)
+    if parts.rows:
+        width = len(parts.rows[0])
+        table = document.add_table(rows=len(parts.rows), cols=width)
+        table.style = "Table Grid"
+        for r, row in enumerate(parts.rows):
+            for c, value in enumerate(row):
+                cell = table.cell(r, c)
+                pieces = _split_cell(value) if c == split_column and r > 0 else [value]
+                cell.text = pieces[0]
+                for piece in pieces[1:]:
+                    cell.add_paragraph(piece)
+        for column in merge_columns:
+            for top, bottom in merge_runs(parts.rows, column):
+                table.cell(top, column).merge(table.cell(bottom, column))
+        if header_span:
+            table.cell(0, 0).merge(table.cell(0, 1))
+    for line in parts.after:
+        document.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# .xlsx
+# ---------------------------------------------------------------------------------------------------------
+
+
+def make_xlsx(
+    parts: PlanParts,
+    *,
+    merge_columns: tuple[int, ...] = (1,),
+    blank_first_sheet: bool = True,
+    start_column: int = 1,
+) -> bytes:
+    """A workbook: an unrelated first sheet, then the plan sheet (title rows, table with merged cells)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    if blank_first_sheet:
+        book.active.title = "说明"
+        book.active["A1"] = "本工作簿由测试生成"
+        sheet = book.create_sheet("任务分解表")
+    else:
+        sheet = book.active
+    width = len(parts.rows[0]) if parts.rows else 1
+    row_number = 1
+    for line in parts.before:
+        sheet.cell(row=row_number, column=start_column, value=line)
+        if width > 1:
+            sheet.merge_cells(
+                start_row=row_number,
+                start_column=start_column,
+                end_row=row_number,
+                end_column=start_column + width - 1,
+            )
+        row_number += 1
+    first_table_row = row_number
+    for row in parts.rows:
+        for c, value in enumerate(row):
+            # Numbers are stored as numbers, as a clerk typing them would get.
+            stored: object = int(value) if value.isdigit() and len(value) < 6 else (value or None)
+            sheet.cell(row=row_number, column=start_column + c, value=stored)
+        row_number += 1
+    for column in merge_columns:
+        for top, bottom in merge_runs(parts.rows, column):
+            sheet.merge_cells(
+                start_row=first_table_row + top,
+                start_column=start_column + column,
+                end_row=first_table_row + bottom,
+                end_column=start_column + column,
+            )
+    for line in parts.after:
+        sheet.cell(row=row_number + 1, column=start_column, value=line)
+        row_number += 1
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# .pdf (reportlab, built-in CJK font)
+# ---------------------------------------------------------------------------------------------------------
+
+FONT = "STSong-Light"
+
+
+def make_pdf(
+    parts: PlanParts,
+    *,
+    merge_columns: tuple[int, ...] = (1,),
+    repeat_header: bool = True,
+    col_widths: tuple[float, ...] | None = None,
+    space_before_table: float = 0.0,
+    page_numbers: bool = True,
+    ruled: bool = True,
+) -> bytes:
+    """A PDF: indented paragraphs, then a ruled table with spans that runs over pages, page numbers."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    body = ParagraphStyle(
+        "body", fontName=FONT, fontSize=10.5, leading=16, wordWrap="CJK", firstLineIndent=21
+    )
+    cell_style = ParagraphStyle("cell", fontName=FONT, fontSize=9, leading=12, wordWrap="CJK")
+
+    story: list[object] = [Paragraph(escape(line), body) for line in parts.before]
+    if space_before_table:
+        story.append(Spacer(1, space_before_table))
+    if parts.rows:
+        width = len(parts.rows[0])
+        data = [[Paragraph(escape(value), cell_style) for value in row] for row in parts.rows]
+        widths = col_widths or ((12 * mm, 30 * mm, 70 * mm, 40 * mm, 20 * mm) if width == 5 else None)
+        table = Table(data, colWidths=widths, repeatRows=1 if repeat_header else 0)
+        style = [("VALIGN", (0, 0), (-1, -1), "TOP")]
+        if ruled:
+            style.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
+        for column in merge_columns:
+            for top, bottom in merge_runs(parts.rows, column):
+                style.append(("SPAN", (column, top), (column, bottom)))
+        table.setStyle(TableStyle(style))
+        story.append(table)
+    story += [Paragraph(escape(line), body) for line in parts.after]
+
+    def number(canvas: object, doc: object) -> None:
+        if page_numbers:
+            canvas.setFont(FONT, 9)  # type: ignore[attr-defined]
+            canvas.drawCentredString(A4[0] / 2, 12 * mm, f"— {doc.page} —")  # type: ignore[attr-defined]
+
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm).build(
+        story, onFirstPage=number, onLaterPages=number
+    )
+    return out.getvalue()
+
+
+def make_image_pdf() -> bytes:
+    """A PDF whose only page is a drawing: no text at all, like a scan."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4)
+    for i in range(20):
+        page.rect(50 + i * 10, 100 + i * 20, 200, 10, fill=1)
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+def make_encrypted_pdf(user_password: str = "secret") -> bytes:
+    """A PDF that needs a password to open."""
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    out = io.BytesIO()
+    encrypt = pdfencrypt.StandardEncryption(user_password, ownerPassword="owner", strength=128)
+    page = canvas.Canvas(out, encrypt=encrypt)
+    page.setFont(FONT, 12)
+    page.drawString(72, 720, "序号 任务内容 责任单位")
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Malformed containers
+# ---------------------------------------------------------------------------------------------------------
+
+
+def make_zip(files: dict[str, bytes | str]) -> bytes:
+    """A zip archive holding these files."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def make_ole(stream_names: list[str]) -> bytes:
+    """A minimal compound file (OLE) whose directory names these streams, like an encrypted .docx."""
+    header = bytearray(512)
+    header[0:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    struct.pack_into("<HHHH", header, 24, 0x3E, 3, 0xFFFE, 9)
+    struct.pack_into("<I", header, 48, 1)  # first directory sector
+    directory = bytearray()
+    for name in ["Root Entry", *stream_names]:
+        entry = bytearray(128)
+        encoded = name.encode("utf-16-le") + b"\x00\x00"
+        entry[0 : len(encoded)] = encoded
+        struct.pack_into("<HB", entry, 64, len(encoded), 5 if name == "Root Entry" else 2)
+        directory += entry
+    directory += bytes(-len(directory) % 512)
+    return bytes(header) + bytes(512) + bytes(directory)
