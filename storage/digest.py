@@ -124,45 +124,40 @@ def _open_items_of(
             select(CompletionRow.task_id, CompletionRow.unit_id).where(col(CompletionRow.unit_id).in_(wanted))
         ).all()
     )
-    reached_cache: dict[int, list[int]] = {}
-    chosen: dict[tuple[int, int], tuple[bool, DigestItem]] = {}
+    route_cache: dict[int, tuple[frozenset[str] | None, list[int]]] = {}
+    # Rows come grouped by task, so duplicates (a unit named directly and through a group, or through two
+    # groups) are settled per task in a small dict instead of one entry per item kept for the whole run.
+    current_task: int | None = None
+    current: dict[int, tuple[bool, DigestItem]] = {}
+
+    def flush() -> None:
+        for uid, (_, item) in current.items():
+            out[uid].append(item)
+        current.clear()
+
     for task_id, a_unit, role, a_name, a_is_group, seq, content, due, kind, recurrence, title in s.exec(
         assignments
     ):
-        route = route_of(a_name, a_is_group, group_routes)
-        if route is None:
-            targets = [a_unit] if a_unit in units else []
-        else:
-            if a_unit not in reached_cache:
-                reached_cache[a_unit] = _reached_units(route, units)
-            targets = reached_cache[a_unit]
+        if task_id != current_task:
+            flush()
+            current_task = task_id
+        cached = route_cache.get(a_unit)
+        if cached is None:
+            route = route_of(a_name, a_is_group, group_routes)
+            reached = [] if route is None else _reached_units(route, units)
             if a_unit in units:
-                targets = [a_unit, *targets]  # a chat may follow a group name itself
-        for uid in targets:
+                reached = [a_unit, *reached]  # the unit itself (a chat may even follow a group name)
+            cached = route_cache[a_unit] = (route, reached)
+        for uid in cached[1]:
+            direct = uid == a_unit
+            # Named directly beats reached through a group; otherwise the first assignment wins.
+            if uid in current and (current[uid][0] or not direct):
+                continue
             if (task_id, uid) in done:
                 continue
-            direct = uid == a_unit
-            key = (task_id, uid)
-            # Named directly beats reached through a group; otherwise the first assignment wins.
-            if key in chosen and (chosen[key][0] or not direct):
-                continue
-            item = DigestItem(
-                task_id=task_id,
-                unit_id=uid,
-                unit=units[uid][0],
-                role=role,
-                seq=seq,
-                content=content,
-                due=due,
-                plan_title=title,
-                kind=kind,
-                recurrence=recurrence,
-            )
-            if key not in chosen:
-                out[uid].append(item)
-            else:
-                out[uid][out[uid].index(chosen[key][1])] = item
-            chosen[key] = (direct, item)
+            item = DigestItem(task_id, uid, units[uid][0], role, seq, content, due, title, kind, recurrence)
+            current[uid] = (direct, item)
+    flush()
     return out
 
 
