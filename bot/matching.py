@@ -13,9 +13,13 @@ from core.units import normalize_name
 # WRatio scores (0-100). A clear match scores at least CLEAR and leads the runner-up by MARGIN; anything
 # within MARGIN of the best and at least CANDIDATE is offered as a button; below that only suggestions.
 # Tuned on the built-in directory: 教育局 → 区教育局 86 vs 72 (clear); 区政务 → 区政务服务办/区政务公开办
-# 90/90 (choose); 公安局 → 50 (none).
+# 90/90 (choose); 区文旅 → 区文化旅游局/区文广旅游体育局 72/72 (choose); 公安局 → 50 (none).
 CLEAR = 80.0
 MARGIN = 8.0
+# A one-character typo in a short name scores about 75 (区财正局 → 区财政局 75, runner-up 50): clear enough
+# when nothing else comes close.
+TYPO = 70.0
+TYPO_MARGIN = 20.0
 CANDIDATE = 65.0
 MAX_CHOICES = 8
 
@@ -58,7 +62,7 @@ def match_unit(query: str, names: Iterable[str], aliases: Mapping[str, str] | No
         chosen = [n for n, _ in ranked if n in containing][:MAX_CHOICES]
         return UnitMatch("several", tuple(chosen))
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    if top >= CLEAR and top - runner_up >= MARGIN:
+    if (top >= CLEAR and top - runner_up >= MARGIN) or (top >= TYPO and top - runner_up >= TYPO_MARGIN):
         return UnitMatch("one", (ranked[0][0],))
     close = [n for n, s in ranked if s >= CANDIDATE and s >= top - MARGIN][:MAX_CHOICES]
     if close:

@@ -1,0 +1,427 @@
+"""The bot end to end: PTB's real Application long-polls a local Bot API server; the tests act as officers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from bot_harness import (
+    AFTER_DIGEST,
+    BEFORE_DIGEST,
+    TODAY,
+    Clock,
+    import_plan,
+    long_plan,
+    make_context,
+    running,
+    say,
+    settle,
+)
+from botapi import FakeTelegram
+from loguru import logger
+from sqlmodel import select
+from telegram.ext import Application
+
+from bot import texts
+from core.digest import done_callback, make_callback
+from duban.context import AppContext
+from jobs.digest import deliver_digests
+from storage import subscriptions
+from storage.db import session_scope
+from storage.models import CompletionRow, SubscriptionRow, UnitRow
+
+OFFICER = 5101  # private chat with an officer of 区教育局
+OTHER = 5102  # private chat with an officer of 区财政局
+ADMIN = 5900
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        for chat in (OFFICER, OTHER, ADMIN):
+            server.add_chat(chat)
+        yield server
+
+
+@pytest.fixture
+def ctx(tmp_path: Path, fake: FakeTelegram) -> AppContext:
+    context = make_context(tmp_path, fake)
+    import_plan(context)
+    return context
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(BEFORE_DIGEST)
+
+
+@pytest.fixture
+async def app(ctx: AppContext, fake: FakeTelegram, clock: Clock) -> AsyncIterator[Application]:
+    async with running(ctx, fake, clock) as application:
+        yield application
+
+
+def unit_id(ctx: AppContext, name: str) -> int:
+    with session_scope(ctx.engine) as s:
+        row = subscriptions.unit_by_name(s, name)
+        assert row is not None and row.id is not None
+        return row.id
+
+
+def statuses(ctx: AppContext, chat_id: int) -> dict[str, str]:
+    with session_scope(ctx.engine) as s:
+        rows = s.exec(
+            select(SubscriptionRow, UnitRow)
+            .join(UnitRow, UnitRow.id == SubscriptionRow.unit_id)
+            .where(SubscriptionRow.chat_id == chat_id)
+        ).all()
+        return {unit.name: sub.status for sub, unit in rows}
+
+
+def done_pairs(ctx: AppContext) -> set[tuple[int, int]]:
+    with session_scope(ctx.engine) as s:
+        return {(c.task_id, c.unit_id) for c in s.exec(select(CompletionRow))}
+
+
+async def subscribe(fake: FakeTelegram, chat: int, unit: str) -> None:
+    answer = await say(fake, chat, f"/subscribe {unit}")
+    assert answer["text"].startswith("已订阅"), answer["text"]
+
+
+async def edited(fake: FakeTelegram, chat: int, message_id: int, done_lines: int) -> dict:
+    """The bot message once it shows done_lines items with ✅ (edits come after the answer)."""
+
+    def current() -> dict | None:
+        message = next(m for m in fake.sent(chat) if m["message_id"] == message_id)
+        marked = sum(line.startswith("✅ #") for line in message["text"].splitlines())
+        return message if marked == done_lines else None
+
+    return await fake.wait_until(current, what=f"{done_lines} ✅ in message {message_id}")
+
+
+async def digest_message(app: Application, ctx: AppContext, fake: FakeTelegram, chat: int) -> dict:
+    report = await deliver_digests(app.bot, ctx, day=TODAY, clock=lambda: AFTER_DIGEST, chat_ids=[chat])
+    [message_id] = report.sent[chat]
+    return next(m for m in fake.sent(chat) if m["message_id"] == message_id)
+
+
+# ----------------------------------------------------------------------------------------------- start-up
+
+
+async def test_commands_are_registered_in_chinese_and_help_lists_them(
+    app: Application, fake: FakeTelegram
+) -> None:
+    assert [c["command"] for c in fake.commands] == [name for name, _ in texts.COMMANDS]
+    assert all("\u4e00" <= c["description"][0] <= "\u9fff" for c in fake.commands)
+    answer = await say(fake, OFFICER, "/help")
+    assert all(f"/{name}" in answer["text"] for name in ("subscribe", "unsubscribe", "mine", "tasks", "done"))
+    assert (await say(fake, OFFICER, "/start"))["text"].startswith("你好")
+
+
+# -------------------------------------------------------------------------------------------- subscribing
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("区教育局", "已订阅「区教育局」"),  # exact
+        ("区教委", "已订阅「区教育局」"),  # alias from the directory
+        ("教育", "已订阅「区教育局」"),  # fuzzy: the only unit containing it
+        ("区财正局", "已订阅「区财政局」"),  # fuzzy: a typo
+    ],
+)
+async def test_subscribe_one_clear_match(
+    app: Application, fake: FakeTelegram, ctx, query: str, expected: str
+) -> None:
+    answer = await say(fake, OFFICER, f"/subscribe {query}")
+    assert answer["text"].startswith(expected), answer["text"]
+    assert "09:00" in answer["text"]
+    assert set(statuses(ctx, OFFICER).values()) == {"active"}
+
+
+async def test_subscribe_ambiguous_offers_buttons_and_a_press_subscribes(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    answer = await say(fake, OFFICER, "/subscribe 区政务")
+    labels = [text for text, _ in fake.buttons(answer)]
+    assert answer["text"].startswith("“区政务”可能是") and set(labels) == {"区政务服务办", "区政务公开办"}
+    data = dict(fake.buttons(answer))["区政务公开办"]
+    query = fake.press_button(OFFICER, answer["message_id"], data)
+    await fake.wait_for_answer(query)
+    await fake.wait_for(lambda m: m["text"].startswith("已订阅「区政务公开办」"), chat_id=OFFICER)
+    assert statuses(ctx, OFFICER) == {"区政务公开办": "active"}
+
+
+async def test_subscribe_unknown_suggests_the_closest(app: Application, fake: FakeTelegram, ctx) -> None:
+    answer = await say(fake, OFFICER, "/subscribe 公安分局")
+    assert answer["text"].startswith("没有找到“公安分局”这个单位。最接近的是：")
+    assert fake.buttons(answer) == [] and statuses(ctx, OFFICER) == {}
+
+
+async def test_subscribe_without_a_name_lists_units_plan_units_first(
+    app: Application, fake: FakeTelegram
+) -> None:
+    answer = await say(fake, OFFICER, "/subscribe")
+    labels = [text for text, _ in fake.buttons(answer)]
+    assert answer["text"] == texts.CHOOSE_UNIT
+    assert labels[:3] == ["区政府办公室", "区教育局", "区财政局"] or set(labels[:3]) == {
+        "区政府办公室",
+        "区教育局",
+        "区财政局",
+    }
+    assert "各单位" not in labels and len(labels) <= 60
+
+
+async def test_several_units_mine_and_unsubscribe_by_name_and_button(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    await subscribe(fake, OFFICER, "区教育局")
+    await subscribe(fake, OFFICER, "区财政局")
+    again = await say(fake, OFFICER, "/subscribe 区教育局")
+    assert again["text"] == "本聊天已经订阅了「区教育局」。"
+    mine = await say(fake, OFFICER, "/mine")
+    assert mine["text"].splitlines()[1:] == ["· 区教育局", "· 区财政局"] or set(
+        mine["text"].splitlines()[1:]
+    ) == {
+        "· 区教育局",
+        "· 区财政局",
+    }
+    gone = await say(fake, OFFICER, "/unsubscribe 财政")
+    assert gone["text"] == "已取消订阅「区财政局」。"
+    menu = await say(fake, OFFICER, "/unsubscribe")
+    assert [t for t, _ in fake.buttons(menu)] == ["区教育局"]
+    query = fake.press_button(OFFICER, menu["message_id"], make_callback("x", unit_id(ctx, "区教育局")))
+    await fake.wait_for_answer(query)
+    await fake.wait_until(lambda: fake.sent(OFFICER)[-1]["text"] == "已取消订阅「区教育局」。")
+    assert set(statuses(ctx, OFFICER).values()) == {"inactive"}
+    assert (await say(fake, OFFICER, "/mine"))["text"] == texts.NO_SUBSCRIPTIONS
+
+
+# ------------------------------------------------------------------------------------------------ digests
+
+
+async def test_digest_for_a_fixed_date_has_sections_content_and_buttons(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    await subscribe(fake, OFFICER, "区教育局")
+    message = await digest_message(app, ctx, fake, OFFICER)
+    text = message["text"]
+    assert text.startswith("📋 督办提醒 · 3月4日 周三（共4项待办）")
+    sections = [line for line in text.splitlines() if line.startswith(("⚠️", "📌", "🗓"))]
+    assert sections == ["⚠️ 已逾期（1项）", "📌 今日到期（1项）", "🗓 7日内到期（2项）"]
+    assert "#1 更新开放平台的数据目录说明 — 区教育局（负责）· 截止 2月28日 周六 · 逾期4天" in text
+    assert "#2 公布本年度数据开放预算安排 — 区教育局（配合）· 截止 3月4日 周三 · 今天到期" in text
+    assert "#3 组织一次开放数据使用培训 — 区教育局（负责）· 截止 3月6日 周五 · 还有2天" in text
+    assert "#4" not in text  # 区政府办公室's own task
+    edu = unit_id(ctx, "区教育局")
+    assert fake.buttons(message) == [(f"✅ 完成 #{t}", done_callback(t, edu)) for t in (1, 2, 3, 5)]
+
+
+async def test_long_digest_is_split_below_telegrams_limit_each_part_with_its_buttons(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    import_plan(ctx, long_plan(120))
+    await subscribe(fake, OFFICER, "区教育局")
+    report = await deliver_digests(app.bot, ctx, day=TODAY, clock=lambda: AFTER_DIGEST, chat_ids=[OFFICER])
+    ids = report.sent[OFFICER]
+    messages = [m for m in fake.sent(OFFICER) if m["message_id"] in ids]
+    assert len(messages) >= 3
+    assert all(len(m["text"].encode("utf-16-le")) // 2 <= 4000 for m in messages)
+    numbers = [
+        int(line.split()[0][1:]) for m in messages for line in m["text"].splitlines() if line.startswith("#")
+    ]
+    buttons = [data for m in messages for _, data in fake.buttons(m)]
+    assert len(numbers) == len(set(numbers)) == len(buttons) == 124  # 120 + #1 #2 #3 #5
+    assert messages[1]["text"].startswith("📋 督办提醒 · 3月4日（续）")
+
+
+# -------------------------------------------------------------------------------------------- marking done
+
+
+async def test_done_by_button_edits_the_digest_and_twice_is_harmless(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    await subscribe(fake, OFFICER, "区教育局")
+    message = await digest_message(app, ctx, fake, OFFICER)
+    edu = unit_id(ctx, "区教育局")
+    query = fake.press_button(OFFICER, message["message_id"], done_callback(2, edu))
+    assert (await fake.wait_for_answer(query))["text"] == texts.CALLBACK_DONE
+    after = await edited(fake, OFFICER, message["message_id"], 1)
+    assert "✅ #2 公布本年度数据开放预算安排" in after["text"]
+    assert [d for _, d in fake.buttons(after)] == [done_callback(t, edu) for t in (1, 3, 5)]
+    assert done_pairs(ctx) == {(2, edu)}
+    # The old keyboard pressed again (a second device): already done, nothing changes.
+    again = fake.press_button(OFFICER, message["message_id"], done_callback(2, edu), check=False)
+    assert (await fake.wait_for_answer(again))["text"] == texts.CALLBACK_ALREADY
+    listed = await say(fake, OFFICER, "/tasks")
+    assert "#2 " not in listed["text"] and "#1 " in listed["text"]
+
+
+async def test_done_by_reply_with_numbers_and_asking_which_without(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    await subscribe(fake, OFFICER, "区教育局")
+    message = await digest_message(app, ctx, fake, OFFICER)
+    edu = unit_id(ctx, "区教育局")
+    answer = await say(fake, OFFICER, "完成 1、3", reply_to=message["message_id"])
+    assert answer["text"] == "已标记完成：#1（区教育局）。\n已标记完成：#3（区教育局）。"
+    assert done_pairs(ctx) == {(1, edu), (3, edu)}
+    after = await edited(fake, OFFICER, message["message_id"], 2)
+    assert [d for _, d in fake.buttons(after)] == [done_callback(t, edu) for t in (2, 5)]
+    ask = await say(fake, OFFICER, "已完成", reply_to=message["message_id"])
+    assert ask["text"] == texts.WHICH_ITEM and len(fake.buttons(ask)) == 4
+    query = fake.press_button(OFFICER, ask["message_id"], done_callback(5, edu))
+    await fake.wait_for_answer(query)
+    assert (5, edu) in done_pairs(ctx)
+    missing = await say(fake, OFFICER, "done 4", reply_to=message["message_id"])
+    assert missing["text"] == "#4 不在这条消息里。"
+
+
+async def test_done_and_undo_by_command_with_a_note(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    await subscribe(fake, OFFICER, "区教育局")
+    edu = unit_id(ctx, "区教育局")
+    answer = await say(fake, OFFICER, "/done 3 已在门户网站发布")
+    assert answer["text"] == "已标记完成：#3（区教育局）。"
+    with session_scope(ctx.engine) as s:
+        row = s.exec(select(CompletionRow)).one()
+        assert (row.task_id, row.unit_id, row.note, row.done_by) == (3, edu, "已在门户网站发布", OFFICER)
+    assert (await say(fake, OFFICER, "/done 3"))["text"] == "#3（区教育局）之前已经标记为完成。"
+    assert (await say(fake, OFFICER, "/undo 3"))["text"] == "已撤销：#3（区教育局）恢复为未完成。"
+    assert done_pairs(ctx) == set()
+    assert (await say(fake, OFFICER, "/done"))["text"] == texts.DONE_USAGE
+
+
+async def test_a_group_task_done_by_one_unit_stays_open_for_the_others(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    await subscribe(fake, OFFICER, "区教育局")
+    await subscribe(fake, OTHER, "区财政局")
+    await say(fake, OFFICER, "/done 3")
+    assert "#3 " not in (await say(fake, OFFICER, "/tasks"))["text"]
+    assert "#3 " in (await say(fake, OTHER, "/tasks"))["text"]
+
+
+async def test_someone_elses_item_is_refused_by_button_reply_and_command(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    await subscribe(fake, OFFICER, "区教育局")
+    await subscribe(fake, OTHER, "区财政局")
+    edu = unit_id(ctx, "区教育局")
+    assert (await say(fake, OTHER, "/done 1"))["text"] == "#1 不是本聊天所订阅单位的事项，不能标记。"
+    other_digest = await digest_message(app, ctx, fake, OTHER)
+    forged = fake.press_button(OTHER, other_digest["message_id"], done_callback(1, edu), check=False)
+    assert (await fake.wait_for_answer(forged))["text"] == texts.CALLBACK_REFUSED
+    garbage = fake.press_button(OTHER, other_digest["message_id"], "d:1:2:3' OR 1=1", check=False)
+    assert (await fake.wait_for_answer(garbage))["text"] == texts.CALLBACK_UNKNOWN
+    assert done_pairs(ctx) == set()
+
+
+# --------------------------------------------------------------------------------------------- access
+
+
+@pytest.fixture
+def approval_ctx(tmp_path: Path, fake: FakeTelegram) -> AppContext:
+    context = make_context(tmp_path, fake, f'[access]\nmode = "approval"\nadmins = [{ADMIN}]\n')
+    import_plan(context)
+    return context
+
+
+async def test_approval_mode_waits_for_an_admin(
+    fake: FakeTelegram, approval_ctx: AppContext, clock: Clock
+) -> None:
+    ctx = approval_ctx
+    async with running(ctx, fake, clock) as app:
+        answer = await say(fake, OFFICER, "/subscribe 区教育局")
+        assert answer["text"] == "已提交订阅「区教育局」的申请，管理员批准后生效。"
+        [request] = await fake.wait_for(chat_id=ADMIN)
+        assert "申请在聊天 5101 订阅「区教育局」" in request["text"]
+        assert statuses(ctx, OFFICER) == {"区教育局": "pending"}
+        # Pending: no digest, may mark nothing, /tasks explains.
+        report = await deliver_digests(app.bot, ctx, day=TODAY, clock=lambda: AFTER_DIGEST)
+        assert report.sent == {}
+        assert (await say(fake, OFFICER, "/done 1"))["text"].startswith("#1 不是本聊天")
+        assert (await say(fake, OFFICER, "/tasks"))["text"] == texts.ONLY_PENDING
+        # Admin-only things refuse everyone else politely.
+        assert (await say(fake, OFFICER, "/pending"))["text"] == texts.ADMIN_ONLY
+        approve = dict(fake.buttons(request))[texts.APPROVE]
+        fake.add_chat(OFFICER)
+        refused = fake.press_button(ADMIN, request["message_id"], approve, user_id=None)
+        # (a press by the admin in the admin's own chat is allowed; a forged press by the officer is not)
+        forged = fake.press_button(OFFICER, answer["message_id"], approve, check=False)
+        assert (await fake.wait_for_answer(forged))["text"] == texts.ADMIN_ONLY
+        await fake.wait_for_answer(refused)
+        notice = await fake.wait_for(lambda m: m["text"].startswith("管理员已批准"), chat_id=OFFICER)
+        assert notice and statuses(ctx, OFFICER) == {"区教育局": "active"}
+        edited = next(m for m in fake.sent(ADMIN) if m["message_id"] == request["message_id"])
+        assert edited["text"].startswith("✅ 已批准") and fake.buttons(edited) == []
+        report = await deliver_digests(app.bot, ctx, day=TODAY, clock=lambda: AFTER_DIGEST)
+        assert list(report.sent) == [OFFICER]
+        # The admin's own subscriptions need nobody's approval; /pending is empty now.
+        assert (await say(fake, ADMIN, "/subscribe 区财政局"))["text"].startswith("已订阅")
+        assert (await say(fake, ADMIN, "/pending"))["text"] == texts.NO_PENDING
+
+
+async def test_denied_subscription_gets_nothing(
+    fake: FakeTelegram, approval_ctx: AppContext, clock: Clock
+) -> None:
+    async with running(approval_ctx, fake, clock):
+        await say(fake, OFFICER, "/subscribe 区教育局")
+        listing = await say(fake, ADMIN, "/pending")
+        assert listing["text"] == "等待审批的订阅申请（共 1 个）："
+        [request] = await fake.wait_for(
+            lambda m: bool(fake.buttons(m)), chat_id=ADMIN, after=listing["message_id"]
+        )
+        query = fake.press_button(ADMIN, request["message_id"], dict(fake.buttons(request))[texts.DENY])
+        await fake.wait_for_answer(query)
+        await fake.wait_for(lambda m: m["text"].startswith("管理员未批准"), chat_id=OFFICER)
+        assert statuses(approval_ctx, OFFICER) == {"区教育局": "inactive"}
+
+
+# ------------------------------------------------------------------------------------- chats and errors
+
+
+async def test_group_migration_moves_subscriptions(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    group, supergroup = -4301, -1004301
+    answer = await say(
+        fake, group, "/subscribe 区教育局", user_id=777, chat_type="group", title="教育局联络群"
+    )
+    assert answer["text"].startswith("已订阅")
+    fake.migrate_group(group, supergroup)
+    await settle(fake)
+    assert statuses(ctx, supergroup) == {"区教育局": "active"}
+    report = await deliver_digests(app.bot, ctx, day=TODAY, clock=lambda: AFTER_DIGEST)
+    assert list(report.sent) == [supergroup]
+
+
+async def test_blocking_the_bot_deactivates_the_chat(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    await subscribe(fake, OFFICER, "区教育局")
+    fake.block(OFFICER, notify=True)
+    await settle(fake)
+    assert statuses(ctx, OFFICER) == {"区教育局": "inactive"}
+
+
+async def test_errors_are_logged_without_the_token_and_answered_in_chinese(
+    app: Application, fake: FakeTelegram, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines: list[str] = []
+    sink = logger.add(lines.append, level="ERROR", filter=__import__("duban.logs").logs._mask_token)
+    monkeypatch.setenv("DUBAN_TELEGRAM_TOKEN", fake.token)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"database exploded near {fake.base_url}{fake.token}/getMe")
+
+    monkeypatch.setattr(subscriptions, "unit_names", broken)
+    try:
+        answer = await say(fake, OFFICER, "/subscribe 区教育局")
+    finally:
+        logger.remove(sink)
+    assert answer["text"] == texts.ERROR
+    logged = "".join(lines)
+    assert "database exploded" in logged and "<token>" in logged and fake.token not in logged

@@ -1,0 +1,179 @@
+"""The daily digest job: schedule, exactly once across runs and restarts, retries, blocked chats, failures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+from apscheduler.triggers.cron import CronTrigger
+from bot_harness import AFTER_DIGEST, BEFORE_DIGEST, SH, TODAY, Clock, import_plan, make_context, running, say
+from botapi import FakeTelegram
+from telegram.ext import Application
+
+from duban.context import AppContext
+from jobs.digest import JOB_NAME, deliver_digests, sends_today
+from storage import ledger, subscriptions
+from storage.db import session_scope
+
+CHATS = (6101, 6102, 6103)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        for chat in CHATS:
+            server.add_chat(chat)
+        yield server
+
+
+@pytest.fixture
+def ctx(tmp_path: Path, fake: FakeTelegram) -> AppContext:
+    context = make_context(tmp_path, fake)
+    import_plan(context)
+    with session_scope(context.engine) as s:
+        for chat, unit in zip(CHATS, ("区教育局", "区财政局", "区政府办公室"), strict=True):
+            row = subscriptions.unit_by_name(s, unit)
+            assert row is not None
+            subscriptions.subscribe(
+                s,
+                chat_id=chat,
+                unit_id=row.id or 0,
+                user_id=chat,
+                user_name="测试",
+                needs_approval=False,
+                now=AFTER_DIGEST,
+            )
+    return context
+
+
+def digests_in(fake: FakeTelegram, chat: int) -> list[dict]:
+    return [m for m in fake.sent(chat) if m["text"].startswith("📋 督办提醒")]
+
+
+def delivery_status(ctx: AppContext, chat: int, day: date = TODAY) -> tuple[str, int, str | None] | None:
+    with session_scope(ctx.engine) as s:
+        row = ledger.delivery(s, chat_id=chat, day=day)
+        return (row.status, row.attempts, row.last_error) if row else None
+
+
+async def run_job(app: Application) -> None:
+    [job] = app.job_queue.get_jobs_by_name(JOB_NAME)
+    await job.run(app)
+
+
+async def test_job_is_a_cron_at_the_configured_time_with_grace_and_coalescing(
+    fake: FakeTelegram, ctx: AppContext
+) -> None:
+    async with running(ctx, fake, Clock(BEFORE_DIGEST)) as app:
+        [job] = app.job_queue.get_jobs_by_name(JOB_NAME)
+        trigger = job.job.trigger
+        assert isinstance(trigger, CronTrigger)
+        assert (str(trigger.fields[5]), str(trigger.fields[6])) == ("9", "0")  # hour, minute
+        assert str(trigger.timezone) == "Asia/Shanghai"
+        assert (job.job.misfire_grace_time, job.job.coalesce, job.job.max_instances) == (3600, True, 1)
+        assert job.job.next_run_time.timetz() == time(9, 0, tzinfo=job.job.next_run_time.tzinfo)
+        # Started before 09:00: no catch-up run.
+        assert app.job_queue.get_jobs_by_name(f"{JOB_NAME}_catch_up") == ()
+
+
+@pytest.mark.parametrize(
+    ("day", "sends"),
+    [
+        (date(2026, 3, 4), True),  # Wednesday
+        (date(2026, 3, 7), False),  # Saturday
+        (date(2026, 10, 1), False),  # 国庆节, a Thursday
+        (date(2026, 10, 10), True),  # a Saturday worked for 国庆 (调休)
+    ],
+)
+def test_the_digest_goes_out_on_official_workdays_only(ctx: AppContext, day: date, sends: bool) -> None:
+    assert sends_today(ctx, day) is sends
+
+
+async def test_job_twice_and_a_restart_send_one_digest_per_chat(fake: FakeTelegram, ctx: AppContext) -> None:
+    clock = Clock(AFTER_DIGEST)
+    async with running(ctx, fake, clock) as app:
+        # Started after 09:00: the catch-up run sends today's digest.
+        await fake.wait_until(lambda: all(digests_in(fake, c) for c in CHATS), what="catch-up digests")
+        await run_job(app)
+        await run_job(app)
+    async with running(ctx, fake, clock) as app:  # a restart, same day
+        await run_job(app)
+    assert [len(digests_in(fake, c)) for c in CHATS] == [1, 1, 1]
+    assert {delivery_status(ctx, c) for c in CHATS} == {("sent", 1, None)}
+    with session_scope(ctx.engine) as s:
+        sent_ids = ledger.delivery(s, chat_id=CHATS[0], day=TODAY).message_ids  # type: ignore[union-attr]
+    assert sent_ids == [m["message_id"] for m in digests_in(fake, CHATS[0])]
+
+
+async def test_restart_on_a_later_day_sends_that_day_only(fake: FakeTelegram, ctx: AppContext) -> None:
+    async with running(ctx, fake, Clock(AFTER_DIGEST)):
+        await fake.wait_until(lambda: all(digests_in(fake, c) for c in CHATS))
+    tomorrow = Clock(datetime(2026, 3, 5, 10, 0, tzinfo=SH))
+    async with running(ctx, fake, tomorrow):
+        await fake.wait_until(lambda: all(len(digests_in(fake, c)) == 2 for c in CHATS))
+    assert digests_in(fake, CHATS[0])[1]["text"].startswith("📋 督办提醒 · 3月5日 周四")
+
+
+async def test_job_on_a_holiday_sends_nothing(fake: FakeTelegram, ctx: AppContext) -> None:
+    async with running(ctx, fake, Clock(datetime(2026, 10, 1, 9, 0, 5, tzinfo=SH))) as app:
+        await run_job(app)
+    assert fake.calls("sendMessage") == []
+
+
+async def test_blocked_chat_is_deactivated_and_the_others_still_get_theirs(
+    fake: FakeTelegram, ctx: AppContext
+) -> None:
+    fake.block(CHATS[1])
+    async with running(ctx, fake, Clock(BEFORE_DIGEST)) as app:
+        report = await deliver_digests(app.bot, ctx, day=TODAY, clock=lambda: AFTER_DIGEST)
+    assert report.deactivated == [CHATS[1]] and sorted(report.sent) == [CHATS[0], CHATS[2]]
+    status, _, error = delivery_status(ctx, CHATS[1]) or ("", 0, "")
+    assert status == "failed" and error is not None and error.startswith("Forbidden")
+    with session_scope(ctx.engine) as s:
+        assert subscriptions.active_chat_ids(s) == [CHATS[0], CHATS[2]]
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "reset"])
+async def test_transient_errors_are_retried_and_still_one_digest(
+    fake: FakeTelegram, ctx: AppContext, kind: str
+) -> None:
+    fake.fail_next("sendMessage", kind, count=2, chat_id=CHATS[0], retry_after=1)
+    async with running(ctx, fake, Clock(BEFORE_DIGEST)) as app:
+        report = await deliver_digests(app.bot, ctx, day=TODAY, clock=lambda: AFTER_DIGEST)
+    assert sorted(report.sent) == list(CHATS) and report.failed == {}
+    assert [len(digests_in(fake, c)) for c in CHATS] == [1, 1, 1]
+    outcomes = [c["outcome"] for c in fake.calls("sendMessage") if c["params"]["chat_id"] == CHATS[0]]
+    assert outcomes[:2] == [f"fault:{kind}"] * 2 and outcomes[2] == "ok"
+
+
+async def test_a_failure_that_persists_is_recorded_and_a_later_run_retries(
+    fake: FakeTelegram, ctx: AppContext
+) -> None:
+    fake.fail_next("sendMessage", "500", count=4, chat_id=CHATS[0])  # every attempt of the first run
+    async with running(ctx, fake, Clock(BEFORE_DIGEST)) as app:
+        first = await deliver_digests(app.bot, ctx, day=TODAY, clock=lambda: AFTER_DIGEST)
+        assert list(first.failed) == [CHATS[0]] and "NetworkError" in first.failed[CHATS[0]]
+        status, attempts, error = delivery_status(ctx, CHATS[0]) or ("", 0, None)
+        assert (status, attempts) == ("failed", 1) and error
+        second = await deliver_digests(app.bot, ctx, day=TODAY, clock=lambda: AFTER_DIGEST)
+    assert list(second.sent) == [CHATS[0]] and sorted(second.skipped) == [CHATS[1], CHATS[2]]
+    assert delivery_status(ctx, CHATS[0])[:2] == ("sent", 2)  # type: ignore[index]
+    assert len(digests_in(fake, CHATS[0])) == 1
+
+
+async def test_bot_api_rate_limits_are_respected(fake: FakeTelegram, ctx: AppContext) -> None:
+    fake.enforce_limits(global_per_s=30, per_chat_per_s=1, per_group_per_min=20)
+    async with running(ctx, fake, Clock(BEFORE_DIGEST)) as app:
+        report = await deliver_digests(app.bot, ctx, day=TODAY, clock=lambda: AFTER_DIGEST)
+    assert sorted(report.sent) == list(CHATS) and fake.too_many_requests == 0
+
+
+async def test_digest_command_reply_to_a_digest_after_a_restart(fake: FakeTelegram, ctx: AppContext) -> None:
+    async with running(ctx, fake, Clock(AFTER_DIGEST)):
+        [digest] = await fake.wait_for(lambda m: m["text"].startswith("📋"), chat_id=CHATS[0])
+    # Callback data and the sent-item records live in the database, so a new process still understands them.
+    async with running(ctx, fake, Clock(AFTER_DIGEST)):
+        answer = await say(fake, CHATS[0], "完成 1", reply_to=digest["message_id"])
+    assert answer["text"] == "已标记完成：#1（区教育局）。"
