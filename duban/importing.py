@@ -7,10 +7,11 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine
 
-from core.documents import decode_text, parse_plan
+from core.documents import parse_plan
 from core.models import Plan
 from core.pipeline import PreparedTask, content_hash, prepare
-from core.units import UnitDirectory, is_group
+from core.readers import read_document
+from core.units import UnitDirectory
 from core.workdays import WorkCalendar
 from storage import crud
 from storage.db import session_scope
@@ -33,13 +34,16 @@ class ImportOutcome:
 def read_plan(
     data: bytes,
     *,
+    filename: str = "",
+    max_bytes: int | None = None,
     year: int | None = None,
     issued: date | None = None,
     title: str | None = None,
     calendar: WorkCalendar | None = None,
 ) -> tuple[Plan, list[PreparedTask], str]:
-    """Decode and parse a document and resolve its deadlines; raises DocumentError with a Chinese message."""
-    text = decode_text(data)
+    """Read a file of any supported format (.docx/.xlsx/.pdf/.doc/text, told by its magic bytes and name),
+    parse it and resolve its deadlines; raises DocumentError with a Chinese message."""
+    text = read_document(data, filename, max_bytes=max_bytes)
     plan = parse_plan(text, year=year, issued=issued, title=title)
     return plan, prepare(plan, calendar=calendar), content_hash(text)
 
@@ -55,9 +59,18 @@ def import_document(
     issued: date | None = None,
     title: str | None = None,
     calendar: WorkCalendar | None = None,
+    max_bytes: int | None = None,
 ) -> ImportOutcome:
     """Read a document and store it in one transaction; nothing is stored if any step fails."""
-    plan, prepared, digest = read_plan(data, year=year, issued=issued, title=title, calendar=calendar)
+    plan, prepared, digest = read_plan(
+        data,
+        filename=source_name,
+        max_bytes=max_bytes,
+        year=year,
+        issued=issued,
+        title=title,
+        calendar=calendar,
+    )
     with session_scope(engine) as session:
         result = crud.import_plan(
             session,
@@ -68,6 +81,6 @@ def import_document(
             now=now,
             canonical=directory.canonical,
             kind_of=directory.kind,
-            is_group=is_group,
+            is_group=directory.is_group,
         )
     return ImportOutcome(plan, prepared, result)
