@@ -24,17 +24,14 @@ class AppContext:
 
 
 def load_directory(settings: Settings) -> UnitDirectory:
-    """The built-in unit directory, extended by the configured file."""
-    directory = UnitDirectory.default()
+    """The built-in unit directory, extended (or replaced, if it says so) by the configured file."""
     path = settings.units_directory
-    if path is None:
-        return directory
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if path is not None else None
     except OSError as exc:
         raise ConfigError(f"无法读取单位目录文件 {path}：{exc.strerror}") from exc
     try:
-        return directory.merge(UnitDirectory.from_toml(text))
+        return UnitDirectory.load(text)
     except ValueError as exc:
         raise ConfigError(f"单位目录文件 {path} 有误：{exc}") from exc
 

@@ -175,3 +175,25 @@ def test_holiday_override_from_config_reaches_import(cli: CliRunner, tmp_path: P
     code, output = invoke(cli, "import", str(other), "--config", str(config))
     assert code == 0, output
     assert stored_tasks(cli, "--plan", "2")[0]["due"] == "2031-09-30"
+
+
+def test_unit_directory_file_from_config(cli: CliRunner, tmp_path: Path) -> None:
+    directory = tmp_path / "units.toml"
+    directory.write_text('[department]\n"县政府办公室" = ["县府办"]\n', encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[units]\ndirectory = "{directory.name}"\n', encoding="utf-8")
+    plan = tmp_path / "plan.txt"
+    plan.write_text(
+        "2026年某县政务公开工作要点任务分解表\n\n序号\t任务名称\t任务内容\t责任单位\t时间节点\n"
+        "1\t平台\t梳理公开目录\t县府办牵头，各部门配合\t3月底前\n",
+        encoding="utf-8",
+    )
+    code, output = invoke(cli, "import", str(plan), "--config", str(config))
+    assert code == 0, output
+    assert stored_tasks(cli)[0]["units"] == [
+        {"name": "县政府办公室", "role": "lead"},
+        {"name": "各部门", "role": "support"},
+    ]
+    directory.write_text("[department\n", encoding="utf-8")
+    code, output = invoke(cli, "units", "--config", str(config))
+    assert code == 1 and "单位目录文件" in output and "有误" in output
