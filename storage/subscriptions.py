@@ -131,7 +131,7 @@ def migrate_chat(s: Session, old: int, new: int) -> int:
     Where the new chat already has a row for the same unit (or the same day), the new chat's row is kept and
     the old one is left behind inactive, so the unique constraints hold. Ledger rows move too, so a digest
     already sent today to the old group is not sent again to the supergroup.
-    Sent-item rows stay with the old id: replies and ✅ presses come from the old group's messages.
+    Sent-item rows keep the old chat id: the messages they map were sent to the old chat.
     """
     if old == new:
         return 0
