@@ -152,11 +152,11 @@ async def subscribe_cmd(update: Update, context: Context) -> None:
             await reply(update, text)
             return
         unit = unit_row(ctx, s, match.names[0])
-    await do_subscribe(update, context, unit.id or 0)
+    await reply(update, await do_subscribe(update, context, unit.id or 0))
 
 
 async def do_subscribe(update: Update, context: Context, unit_id: int) -> str:
-    """Subscribe the update's chat to a unit (pending in approval mode); tells the chat and the admins."""
+    """Subscribe the update's chat to a unit (pending in approval mode), tell the admins; the chat's answer."""
     ctx = app_ctx(context)
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
@@ -164,9 +164,7 @@ async def do_subscribe(update: Update, context: Context, unit_id: int) -> str:
     with session_scope(ctx.engine) as s:
         unit = s.get(UnitRow, unit_id)
         if unit is None or unit.is_group:
-            text = texts.CALLBACK_UNKNOWN
-            await reply(update, text)
-            return text
+            return texts.CALLBACK_UNKNOWN
         before = {u.id: sub.status for sub, u in subscriptions.chat_subscriptions(s, chat.id)}.get(unit.id)
         sub = subscriptions.subscribe(
             s,
@@ -179,17 +177,12 @@ async def do_subscribe(update: Update, context: Context, unit_id: int) -> str:
         )
         status, sub_id, unit_name = sub.status, sub.id or 0, unit.name
     if status == "active":
-        text = (texts.ALREADY_SUBSCRIBED if before == "active" else texts.SUBSCRIBED).format(
+        return (texts.ALREADY_SUBSCRIBED if before == "active" else texts.SUBSCRIBED).format(
             unit=unit_name, time=ctx.settings.digest.time.strftime("%H:%M")
         )
-        await reply(update, text)
-        return text
     if before == "pending":
-        text = texts.ALREADY_PENDING.format(unit=unit_name)
-        await reply(update, text)
-        return text
+        return texts.ALREADY_PENDING.format(unit=unit_name)
     text = texts.PENDING.format(unit=unit_name) + ("" if access.admins else texts.NO_ADMINS)
-    await reply(update, text)
     request = texts.ADMIN_REQUEST.format(
         user=user_name(user), user_id=user.id, chat=chat.title or chat.id, unit=unit_name
     )
@@ -468,12 +461,16 @@ async def on_button(update: Update, context: Context) -> None:
     elif action == "u":
         task_id, unit_id = ids
         with session_scope(ctx.engine) as s:
-            allowed = progress.may_mark(
+            unit = s.get(UnitRow, unit_id)
+            allowed = unit is not None and progress.may_mark(
                 s, chat_id=chat.id, task_id=task_id, unit_id=unit_id, group_routes=group_routes(ctx, s)
             )
             if allowed:
                 progress.undo(s, task_id=task_id, unit_id=unit_id)
-        await query.answer(texts.UNDONE.format(task=task_id, unit="") if allowed else texts.CALLBACK_REFUSED)
+            name = unit.name if unit else ""
+        await query.answer(
+            texts.UNDONE.format(task=task_id, unit=name) if allowed else texts.CALLBACK_REFUSED
+        )
     elif action == "s":
         await query.answer()
         text = await do_subscribe(update, context, ids[0])
