@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
+from bot.matching import match_unit
 from core.deadlines import resolve as resolve_deadline
 from core.deadlines import review_reason, suggested_date
 from core.digest import OutMessage, tg_len
@@ -424,6 +425,19 @@ def plan_unit_names(ctx: AppContext, plan_id: int) -> list[str]:
     return list(dict.fromkeys(u.name for v in views for u in v.units))
 
 
+def resolve_unit(ctx: AppContext, text: str) -> str:
+    """A stored unit's name from what was typed (aliases and near spellings too), or a clear error."""
+    with session_scope(ctx.engine) as session:
+        names = subscriptions.unit_names(session)
+    match = match_unit(ctx.directory.canonical(text), names, ctx.directory.aliases)
+    if match.kind == "one":
+        return match.names[0]
+    if match.kind == "several":
+        raise fail(f"“{text}”可能是：{'、'.join(match.names)}。请写完整的单位名。")
+    closest = f"最接近的是：{'、'.join(match.names)}。" if match.names else "还没有导入任何单位。"
+    raise fail(f"没有找到单位“{text}”。{closest}")
+
+
 @app.command()
 def digest(
     date_: Annotated[str | None, typer.Option("--date", help="哪一天的提醒 YYYY-MM-DD（默认今天）")] = None,
@@ -440,7 +454,7 @@ def digest(
         raise fail(f"发送需要机器人令牌：请先设置环境变量 {TOKEN_ENV}。")
     ctx = context(config)
     day = day or now_in(ctx.settings).date()
-    name = ctx.directory.canonical(unit) if unit else None
+    name = resolve_unit(ctx, unit) if unit else None
     note = digest_day_note(ctx, day)
     if not send:
         if note:
