@@ -54,6 +54,7 @@ class DigestSettings:
     workdays_only: bool = True
     misfire_grace_seconds: int = 3600
     message_limit: int = 4000
+    retry_minutes: int = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,7 @@ def _digest(raw: dict[str, Any]) -> DigestSettings:
         misfire_grace_seconds=int(_number(d, "misfire_grace_seconds", 3600, "digest", minimum=1)),
         # Telegram refuses texts over 4096 characters; the margin leaves room for edits that add ✅.
         message_limit=int(_number(d, "message_limit", 4000, "digest", minimum=500)),
+        retry_minutes=int(_number(d, "retry_minutes", 15, "digest")),
     )
 
 

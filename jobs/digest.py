@@ -255,7 +255,34 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     if not sends_today(ctx, today):
         logger.info("{} 不是工作日，不发送每日提醒", today.isoformat())
         return
-    await deliver_digests(context.bot, ctx, day=today, clock=clock)
+    report = await deliver_digests(context.bot, ctx, day=today, clock=clock)
+    schedule_retry(context, report)
+
+
+async def retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A later attempt for the chats whose digest failed, the same day only."""
+    ctx: AppContext = context.bot_data["ctx"]
+    clock: Clock = context.bot_data["clock"]
+    job = context.job
+    assert job is not None
+    day, chat_ids = job.data  # type: ignore[misc]
+    if clock().date() != day:
+        logger.warning("放弃补发 {} 的每日提醒：已经不是当天（{} 个聊天）", day.isoformat(), len(chat_ids))
+        return
+    report = await deliver_digests(context.bot, ctx, day=day, clock=clock, chat_ids=chat_ids)
+    schedule_retry(context, report)
+
+
+def schedule_retry(context: ContextTypes.DEFAULT_TYPE, report: DeliveryReport) -> Job | None:
+    """Queue a retry for failed chats after [digest] retry_minutes; the ledger caps the attempts."""
+    minutes = context.bot_data["ctx"].settings.digest.retry_minutes
+    if not report.failed or not minutes or context.job_queue is None:
+        return None
+    failed = sorted(report.failed)
+    logger.info("{} 分钟后重试 {} 个聊天的每日提醒", minutes, len(failed))
+    return context.job_queue.run_once(
+        retry_job, when=minutes * 60, data=(report.day, failed), name=f"{JOB_NAME}_retry"
+    )
 
 
 def schedule_digest(application: Application) -> Job:

@@ -177,3 +177,21 @@ async def test_digest_command_reply_to_a_digest_after_a_restart(fake: FakeTelegr
     async with running(ctx, fake, Clock(AFTER_DIGEST)):
         answer = await say(fake, CHATS[0], "完成 1", reply_to=digest["message_id"])
     assert answer["text"] == "已标记完成：#1（区教育局）。"
+
+
+async def test_a_failed_chat_is_retried_later_the_same_day_only(fake: FakeTelegram, ctx: AppContext) -> None:
+    fake.fail_next("sendMessage", "500", count=4, chat_id=CHATS[0])
+    clock = Clock(datetime(2026, 3, 4, 9, 0, 1, tzinfo=SH))
+    async with running(ctx, fake, Clock(BEFORE_DIGEST)) as app:
+        app.bot_data["clock"] = clock
+        await run_job(app)
+        [retry] = app.job_queue.get_jobs_by_name(f"{JOB_NAME}_retry")
+        assert retry.data == (TODAY, [CHATS[0]])
+        assert 14 * 60 < (retry.next_t - datetime.now(SH)).total_seconds() <= 15 * 60
+        clock.now = datetime(2026, 3, 5, 0, 5, tzinfo=SH)  # after midnight: too late for yesterday's digest
+        await retry.run(app)
+        assert digests_in(fake, CHATS[0]) == []
+        clock.now = datetime(2026, 3, 4, 9, 15, tzinfo=SH)
+        await retry.run(app)
+    assert len(digests_in(fake, CHATS[0])) == 1
+    assert delivery_status(ctx, CHATS[0])[:2] == ("sent", 2)  # type: ignore[index]
