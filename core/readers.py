@@ -543,7 +543,7 @@ def _pdf_table_rows(block: _PdfBlock, header: list[str] | None) -> list[list[str
         # The header repeated over each page: parse_plan skips a repeated task header; an outline table's
         # header would read as text of the task above, so it goes.
         return rows if _is_task_header(header) else rows[1:]
-    if _is_task_header(header) and not any(_is_task_header(_trim_left(r)) for r in rows):
+    if _is_task_header(header) and not _is_task_header(_trim_left(rows[0])):
         # A task table going on without its header: parse_plan skips the header put back here.
         return [header, *rows]
     return rows
@@ -577,7 +577,7 @@ DOC_HOWTO = "请在 Word 或 WPS 中打开该文件，选择“另存为”→�
 
 
 def _read_doc(data: bytes) -> str:
-    """A legacy Word file through antiword (UTF-8 output), tables turned into tab rows."""
+    """A legacy Word file through antiword's DocBook output: paragraphs one per line, tables as rows."""
     antiword = shutil.which("antiword")
     if antiword is None:
         raise DocumentError(f"服务器未安装 antiword，无法读取旧版 Word 文档（.doc）；{DOC_HOWTO}")
@@ -586,37 +586,50 @@ def _read_doc(data: bytes) -> str:
         path.write_bytes(data)
         try:
             result = subprocess.run(
-                [antiword, "-m", "UTF-8.txt", "-w", "0", str(path)],
+                [antiword, "-x", "db", str(path)],
                 capture_output=True,
                 timeout=ANTIWORD_TIMEOUT_S,
                 check=False,
             )
         except subprocess.TimeoutExpired:
             raise DocumentError(f"读取旧版 Word 文档（.doc）超时；{DOC_HOWTO}") from None
+    message = result.stderr.decode("utf-8", "replace").lower()
+    if "encrypt" in message or "password" in message:
+        raise DocumentError(_encrypted("doc"))
     if result.returncode != 0 or not result.stdout.strip():
-        message = result.stderr.decode("utf-8", "replace").lower()
-        if "encrypt" in message or "password" in message:
-            raise DocumentError(_encrypted("doc"))
         raise DocumentError(f"无法读取该旧版 Word 文档（.doc），文件可能已损坏或版本过旧；{DOC_HOWTO}")
-    return "\n".join(_antiword_lines(result.stdout.decode("utf-8", "replace")))
+    return "\n".join(_docbook_lines(result.stdout))
 
 
-def _antiword_lines(text: str) -> list[str]:
-    """antiword's text with its `|a|b|c|` table rows as tab-separated rows and pictures dropped."""
-    rows: list[list[str]] = []
-    out: list[str] = []
-    for raw in text.replace("\r", "").split("\n"):
-        line = raw.replace("[pic]", "").rstrip()
-        if line.startswith("|") and line.endswith("|") and line.count("|") >= 3:
-            rows.append([cell.strip() for cell in line[1:-1].split("|")])
-            continue
-        if rows:
-            out += _table_lines(rows)
-            rows = []
-        out.append(line.strip())
-    if rows:
-        out += _table_lines(rows)
-    return out
+def _docbook_lines(xml: bytes) -> list[str]:
+    """antiword's DocBook as plan text: each <para> a line, each <informaltable> a table."""
+    from xml.etree import ElementTree
+
+    # antiword names an external DTD; the parser never fetches it, and the document declares no entities.
+    root = ElementTree.fromstring(xml)
+    lines: list[str] = []
+
+    def walk(node: ElementTree.Element) -> None:
+        for child in node:
+            if child.tag == "informaltable":
+                rows = [
+                    [_cell_text(" ".join(entry.itertext())) for entry in row.iter("entry")]
+                    for row in child.iter("row")
+                ]
+                lines.extend(_table_lines(rows))
+            elif child.tag == "para":
+                if child.text and child.text.strip():
+                    lines.extend(part.strip() for part in child.text.strip().split("\n"))
+                walk(child)
+                if child.tail and child.tail.strip():
+                    lines.append(child.tail.strip())
+            elif child.tag in ("bookinfo", "title"):
+                continue
+            else:
+                walk(child)
+
+    walk(root)
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -113,9 +113,9 @@ def make_docx(
         width = len(parts.rows[0])
         table = document.add_table(rows=len(parts.rows), cols=width)
         table.style = "Table Grid"
-        for r, row in enumerate(parts.rows):
-            for c, value in enumerate(row):
-                cell = table.cell(r, c)
+        for r, (row, table_row) in enumerate(zip(parts.rows, table.rows, strict=True)):
+            # row.cells once per row: table.cell(r, c) walks the whole table on every call.
+            for c, (value, cell) in enumerate(zip(row, table_row.cells, strict=True)):
                 pieces = _split_cell(value) if c == split_column and r > 0 else [value]
                 cell.text = pieces[0]
                 for piece in pieces[1:]:
@@ -205,15 +205,17 @@ def make_pdf(
     space_before_table: float = 0.0,
     page_numbers: bool = True,
     ruled: bool = True,
+    split_row_at: int | None = None,
 ) -> bytes:
-    """A PDF: indented paragraphs, then a ruled table with spans that runs over pages, page numbers."""
+    """A PDF: indented paragraphs, then a ruled table with spans that runs over pages, page numbers.
+    With split_row_at, that row's content is cut in two over a page break, as Word prints a tall row."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -227,17 +229,31 @@ def make_pdf(
         story.append(Spacer(1, space_before_table))
     if parts.rows:
         width = len(parts.rows[0])
-        data = [[Paragraph(escape(value), cell_style) for value in row] for row in parts.rows]
         widths = col_widths or ((12 * mm, 30 * mm, 70 * mm, 40 * mm, 20 * mm) if width == 5 else None)
-        table = Table(data, colWidths=widths, repeatRows=1 if repeat_header else 0)
-        style = [("VALIGN", (0, 0), (-1, -1), "TOP")]
-        if ruled:
-            style.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
-        for column in merge_columns:
-            for top, bottom in merge_runs(parts.rows, column):
-                style.append(("SPAN", (column, top), (column, bottom)))
-        table.setStyle(TableStyle(style))
-        story.append(table)
+
+        def table_of(rows: list[list[str]], merges: tuple[int, ...], repeat: bool) -> Table:
+            data = [[Paragraph(escape(value), cell_style) for value in row] for row in rows]
+            table = Table(data, colWidths=widths, repeatRows=1 if repeat else 0)
+            style: list[tuple[object, ...]] = [("VALIGN", (0, 0), (-1, -1), "TOP")]
+            if ruled:
+                style.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
+            for column in merges:
+                for top, bottom in merge_runs(rows, column):
+                    style.append(("SPAN", (column, top), (column, bottom)))
+            table.setStyle(TableStyle(style))
+            return table
+
+        if split_row_at is None:
+            story.append(table_of(parts.rows, merge_columns, repeat_header))
+        else:
+            row = parts.rows[split_row_at]
+            half = len(row[2]) // 2
+            first = [*row[:2], row[2][:half], *row[3:]]
+            second = ["", "", row[2][half:]] + [""] * (width - 3)
+            story.append(table_of([*parts.rows[:split_row_at], first], (), False))
+            story.append(PageBreak())
+            rest = [second, *parts.rows[split_row_at + 1 :]]
+            story.append(table_of([parts.rows[0], *rest] if repeat_header else rest, (), False))
     story += [Paragraph(escape(line), body) for line in parts.after]
 
     def number(canvas: object, doc: object) -> None:
