@@ -76,7 +76,9 @@ _UNSUPPORTED_EXTENSIONS = {
 
 def _mb(size: int) -> str:
     """A byte count in megabytes with at most one decimal."""
-    return f"{size / 1024 / 1024:.1f}".removesuffix(".0")
+    megabytes = size / 1024 / 1024
+    text = f"{megabytes:.1f}" if megabytes >= 1 else f"{megabytes:.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def read_document(data: bytes, filename: str, *, max_bytes: int | None = None) -> str:
@@ -134,7 +136,7 @@ def _sniff(data: bytes, suffix: str) -> str:
         raise DocumentError("这是压缩包，不是计划文件；请解压后导入其中的 " + SUPPORTED)
     if expected is not None:
         what = _KIND_NAMES[expected]
-        raise DocumentError(f"文件内容不是有效的{what}（文件头不符），可能已损坏或扩展名有误")
+        raise DocumentError(f"文件内容不是有效的{what}：文件头不符，可能已损坏或扩展名有误")
     if suffix in _UNSUPPORTED_EXTENSIONS:
         raise DocumentError(f"不支持{_UNSUPPORTED_EXTENSIONS[suffix]}；请提供 {SUPPORTED}")
     return "csv" if suffix == ".csv" else "text"
