@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, seed_text
+from typer.testing import CliRunner
 
 pytest.importorskip("docx", reason="需要 python-docx（pip install python-docx）")
 pytest.importorskip("openpyxl", reason="需要 openpyxl（pip install openpyxl）")
@@ -26,6 +28,7 @@ from core.documents import parse_plan
 from core.models import DocumentError, Plan, UnitRef
 from core.readers import read_document
 from core.units import UnitDirectory
+from duban.cli import app
 from duban.importing import import_document
 from storage import crud
 from storage.db import init_db, make_engine, session_scope
@@ -473,3 +476,22 @@ def test_read_times_are_modest() -> None:
         pytest.skip("没有运行格式测试，无可比较的读取时间")
     slowest = max(READ_TIMES.values())
     assert slowest < 20, {f"{s}.{f}": round(t, 2) for (s, f), t in READ_TIMES.items()}
+
+
+def test_cli_imports_office_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DUBAN_CONFIG", raising=False)
+    monkeypatch.setenv("DUBAN_DATABASE_URL", f"sqlite:///{tmp_path / 'duban.db'}")
+    files = {"表格.docx": ("plan_table.txt", "docx"), "提纲.xlsx": ("plan_outline.txt", "xlsx")}
+    files["要点.pdf"] = ("plan_prose.txt", "pdf")
+    for name, (source, fmt) in files.items():
+        (tmp_path / name).write_bytes(built(source, fmt))
+    (tmp_path / "坏.docx").write_bytes(b"PK\x03\x04broken")
+    runner = CliRunner()
+    result = runner.invoke(app, ["import", *files, "坏.docx"], env={"COLUMNS": "200"})
+    assert result.exit_code == 1  # one bad file among them
+    assert "坏.docx" in result.output and "文件已损坏或不完整" in result.output
+    assert "Traceback" not in result.output
+    listed = runner.invoke(app, ["tasks", "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    assert len(json.loads(listed.output)) == 7 + 4 + 7
