@@ -10,7 +10,7 @@ from core.units import UnitDirectory
 from core.workdays import WorkCalendar
 from duban.config import ConfigError, Settings
 from duban.logs import setup_logging
-from storage.db import init_db, make_engine
+from storage.db import make_engine, prepare_database
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +50,12 @@ def load_calendar(settings: Settings) -> WorkCalendar | None:
 
 
 def open_context(settings: Settings) -> AppContext:
-    """Set up logging, the engine (tables created if missing), the unit directory and the calendar."""
+    """Set up logging, the engine, the unit directory and the calendar.
+
+    An empty database is migrated to the newest schema; an outdated one raises storage.db.SchemaOutdated.
+    """
     setup_logging(settings.log_level)
     directory, calendar = load_directory(settings), load_calendar(settings)
     engine = make_engine(settings.database_url)
-    init_db(engine)
+    prepare_database(engine)
     return AppContext(settings=settings, engine=engine, directory=directory, calendar=calendar)

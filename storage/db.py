@@ -1,22 +1,61 @@
-"""Engine and session factory; nothing is created at import time."""
+"""Engine, sessions and the schema: Alembic migrations run from code, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
+from typing import Literal
 
-from sqlalchemy import Engine, event
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlmodel import Session, SQLModel, create_engine
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; concurrent first starts on one SQLite file are then not serialised
+    fcntl = None  # type: ignore[assignment]
+
+SchemaStatus = Literal["empty", "current", "outdated"]
+VERSION_TABLE = "alembic_version"
+# Any fixed number: the PostgreSQL advisory lock that serialises migrations between processes.
+MIGRATION_LOCK = 0x64756261  # "duba"
+UPGRADE_HINT = "数据库结构不是最新版本，请先运行：duban db upgrade"
+
+
+class SchemaError(RuntimeError):
+    """The database schema cannot be used as it is; the message (Chinese) says why and what to do."""
+
+
+class SchemaOutdated(SchemaError):
+    """The database is behind the code's migrations."""
+
+    def __init__(self, message: str = UPGRADE_HINT) -> None:
+        super().__init__(message)
+
+
+def database_url(url: str) -> str:
+    """url with PostgreSQL spellings (postgres://, postgresql://) rewritten to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
 
 def make_engine(url: str) -> Engine:
     """Create an engine for url; for a SQLite file, its directory is created and foreign keys enforced."""
+    url = database_url(url)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    # A bot runs for months: pre-ping replaces connections the server or the network dropped meanwhile.
+    engine = create_engine(url, pool_pre_ping=url.startswith("postgresql"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -32,8 +71,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 def init_db(engine: Engine) -> None:
-    """Create missing tables."""
-    SQLModel.metadata.create_all(engine)
+    """Create missing tables straight from the models (tests); a fresh database is stamped as at head."""
+    with engine.begin() as conn:
+        fresh = _status(conn) == "empty"
+        SQLModel.metadata.create_all(conn)
+        if fresh:
+            command.stamp(alembic_config(conn), "head")
 
 
 @contextmanager
@@ -46,3 +89,127 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# --- migrations -------------------------------------------------------------------------------------------
+
+
+def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+    """An Alembic Config built in code: the scripts ship inside the storage package, no alembic.ini needed."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("storage") / "migrations"))
+    cfg.set_main_option("path_separator", "os")
+    if url is not None:
+        cfg.set_main_option("sqlalchemy.url", database_url(url).replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest migration's revision id."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "storage/migrations/versions holds no migration"
+    return head
+
+
+def _app_tables(conn: Connection) -> set[str]:
+    return set(inspect(conn).get_table_names()) & set(SQLModel.metadata.tables)
+
+
+def _revisions(conn: Connection) -> set[str]:
+    return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def _status(conn: Connection) -> SchemaStatus:
+    revisions = _revisions(conn) if inspect(conn).has_table(VERSION_TABLE) else set()
+    if not revisions:
+        return "outdated" if _app_tables(conn) else "empty"
+    return "current" if revisions == {head_revision()} else "outdated"
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    """'empty' (no Duban tables), 'current' (at the newest migration) or 'outdated' (anything else)."""
+    with engine.connect() as conn:
+        return _status(conn)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database records, or None when it records none."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return None
+        revisions = sorted(_revisions(conn))
+        return ",".join(revisions) or None
+
+
+def schema_diff(conn: Connection) -> list[object]:
+    """Differences between the database and the models, as Alembic's autogenerate sees them ([] = none)."""
+    mc = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+    return [d for d in compare_metadata(mc, SQLModel.metadata) if not _is_version_table(d)]
+
+
+def _is_version_table(diff: object) -> bool:
+    table = diff[1] if isinstance(diff, tuple) and len(diff) > 1 else None
+    return getattr(table, "name", None) == VERSION_TABLE
+
+
+def _lock(conn: Connection) -> None:
+    """Serialise migrations: two processes starting on an empty PostgreSQL database must not both migrate."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+
+
+@contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    """For a SQLite file, an exclusive lock on a file beside it while migrating (the same job as _lock)."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or fcntl is None:
+        yield
+        return
+    with open(f"{path}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def upgrade(engine_or_url: Engine | str, revision: str = "head") -> str | None:
+    """Run the migrations up to revision in one transaction (PostgreSQL: under an advisory lock).
+
+    On SQLite a lock file beside the database does the advisory lock's job. A database whose tables were created from the models before migrations existed (no version recorded) is
+    stamped as at head when it matches the models, and refused otherwise. Returns the revision reached.
+    """
+    engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+    try:
+        with _file_lock(engine), engine.begin() as conn:
+            _lock(conn)
+            recorded = inspect(conn).has_table(VERSION_TABLE) and _revisions(conn)
+            if not recorded and _app_tables(conn):
+                diff = schema_diff(conn)
+                if diff:
+                    raise SchemaError(
+                        "数据库里已有督办的表，但没有迁移版本记录，且结构与当前版本不同，无法自动升级。"
+                        f"请备份后手工处理。差异：{diff[:5]}"
+                    )
+                command.stamp(alembic_config(conn), "head")
+            else:
+                command.upgrade(alembic_config(conn), revision)
+        return current_revision(engine)
+    finally:
+        if isinstance(engine_or_url, str):
+            engine.dispose()
+
+
+def prepare_database(engine: Engine) -> None:
+    """Make the database usable: an empty one is migrated to head; an outdated one raises SchemaOutdated."""
+    status = schema_status(engine)
+    if status == "empty":
+        upgrade(engine)
+    elif status == "outdated":
+        known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+        recorded = current_revision(engine)
+        if recorded and not set(recorded.split(",")) <= known:
+            raise SchemaError(f"数据库结构版本（{recorded}）比本程序新，请升级督办后再运行。")
+        raise SchemaOutdated()

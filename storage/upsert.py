@@ -25,5 +25,6 @@ def insert_ignore(
         stmt = sqlite.insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=list(conflict))
     else:
         raise NotImplementedError(f"insert_ignore: unsupported database {name}")
-    result = session.execute(stmt)
+    # Without preserve_rowcount, psycopg 3 reports -1 for an INSERT once SQLAlchemy has closed the cursor.
+    result = session.execute(stmt, execution_options={"preserve_rowcount": True})
     return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pg import require_pg, scratch_database, truncate_all
+from sqlalchemy import Engine
+
+from storage.db import init_db, make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -24,3 +29,29 @@ def seed_path(prefix: str) -> Path:
 def seed_text(prefix: str) -> str:
     """Text of one seed document."""
     return seed_path(prefix).read_text(encoding="utf-8")
+
+
+# --- databases: SQLite always, PostgreSQL when $DUBAN_TEST_DATABASE_URL is set (tests/pg.py) ---------------
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """A scratch PostgreSQL database for this test run, migrated to head; dropped when the run ends."""
+    with scratch_database(require_pg()) as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty, current database: a SQLite file in a new directory, or the run's PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        made = make_engine(f"sqlite:///{tmp_path / 'nested' / 'duban.db'}")
+        init_db(made)
+    else:
+        made = make_engine(request.getfixturevalue("pg_database_url"))
+        truncate_all(made)
+    try:
+        yield made
+    finally:
+        made.dispose()

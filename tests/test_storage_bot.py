@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +11,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
 from storage import crud, ledger, progress, subscriptions
-from storage.db import init_db, make_engine, session_scope
+from storage.db import session_scope
 from storage.digest import group_routes_for, items_by_unit, open_items
 from storage.models import (
     AssignmentRow,
@@ -52,9 +51,8 @@ TASKS: dict[int, tuple[date | None, list[tuple[str, str]]]] = {
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
-    init_db(engine)
+def engine(engine: Engine) -> Engine:
+    """conftest's empty database (SQLite, and PostgreSQL when configured) with the plan below."""
     with session_scope(engine) as s:
         plan = PlanRow(
             title="测试要点", layout="table", source_name="t.txt", content_hash="x", imported_at=NOW

@@ -1,0 +1,1 @@
+"""Alembic migrations for the storage tables; run through storage.db (upgrade, prepare_database)."""
