@@ -218,6 +218,9 @@ def _cell_text(text: str) -> str:
     return _WS.sub(" ", text.replace("\r", "\n").replace("\n", " ")).strip()
 
 
+_SEQ_MARK = re.compile(r"^(\d{1,4})\s*[.．、]$")
+
+
 class _Carried(str):
     """The text of a vertically merged cell, repeated in a row the merge covers."""
 
@@ -252,6 +255,10 @@ def _table_lines(rows: list[list[str]]) -> list[str]:
             "" if isinstance(c, _Carried) and (continuation or i in blank_when_carried) else _cell_text(c)
             for i, c in enumerate(cells)
         ]
+        seq_at = columns.get("seq", 0)
+        if seq_at < len(cells):
+            # `1.` or `1、` (typed or numbered by Word) is the number 1 that parse_plan reads.
+            cells[seq_at] = _SEQ_MARK.sub(r"\1", cells[seq_at])
         while cells and not cells[-1]:
             cells.pop()
         lines.append("\t".join(cells) if any(cells) else "")
@@ -285,8 +292,142 @@ def _read_docx(data: bytes) -> str:
     import docx  # python-docx; imported here so `core` loads without it
 
     document = docx.Document(io.BytesIO(data))
+    _materialize_numbering(document)
     lines = list(_docx_blocks(document.element.body))
     return "\n".join(lines)
+
+
+# Word's automatic numbering (w:numPr) is not in the text: 序号 cells and （一） items may exist only as
+# numbering, so the labels are computed and written into the paragraphs before they are read.
+_CN_NUMERALS = "〇一二三四五六七八九"
+_HEAVENLY_STEMS = "甲乙丙丁戊己庚辛壬癸"
+
+
+def _chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 21 → 二十一, 105 → 一百零五 (as Word's chineseCounting prints them)."""
+    if n < 10:
+        return _CN_NUMERALS[n]
+    if n < 20:
+        return "十" + (_CN_NUMERALS[n % 10] if n % 10 else "")
+    if n < 100:
+        return _CN_NUMERALS[n // 10] + "十" + (_CN_NUMERALS[n % 10] if n % 10 else "")
+    rest = n % 100
+    tail = "" if rest == 0 else ("零" + _CN_NUMERALS[rest] if rest < 10 else _chinese_number(rest))
+    return _CN_NUMERALS[n // 100 % 10] + "百" + tail
+
+
+def _roman(n: int) -> str:
+    """A number in upper-case Roman numerals."""
+    out = ""
+    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                           (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):  # fmt: skip
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def _format_number(n: int, fmt: str) -> str:
+    """A list counter in one of Word's number formats."""
+    if fmt.startswith("chinese") or fmt in ("ideographDigital", "japaneseCounting", "taiwaneseCounting"):
+        return _chinese_number(n)
+    if fmt == "ideographTraditional":
+        return _HEAVENLY_STEMS[(n - 1) % 10]
+    if fmt in ("upperLetter", "lowerLetter"):
+        letter = chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letter if fmt == "upperLetter" else letter.lower()
+    if fmt in ("upperRoman", "lowerRoman"):
+        return _roman(n) if fmt == "upperRoman" else _roman(n).lower()
+    if fmt.startswith("decimalEnclosedCircle") and 1 <= n <= 20:
+        return chr(0x2460 + n - 1)
+    if fmt == "decimalFullWidth":
+        return "".join(chr(0xFF10 + int(d)) for d in str(n))
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    return str(n)
+
+
+def _val(element: Any, default: str | None = None) -> str | None:
+    """The w:val attribute of an element, or default when the element is missing."""
+    return default if element is None else element.get(f"{_W}val", default)
+
+
+def _numbering_levels(numbering: Any) -> dict[str, dict[int, tuple[int, str, str, str]]]:
+    """For each numId: level → (start, number format, label pattern like `（%1）`, suffix)."""
+    abstract = {a.get(f"{_W}abstractNumId"): a for a in numbering.iterchildren(f"{_W}abstractNum")}
+    levels: dict[str, dict[int, tuple[int, str, str, str]]] = {}
+    for num in numbering.iterchildren(f"{_W}num"):
+        definition = abstract.get(_val(num.find(f"{_W}abstractNumId")))
+        if definition is None:
+            continue
+        by_level: dict[int, tuple[int, str, str, str]] = {}
+        for lvl in definition.iterchildren(f"{_W}lvl"):
+            by_level[int(lvl.get(f"{_W}ilvl", "0"))] = (
+                int(_val(lvl.find(f"{_W}start"), "1") or 1),
+                _val(lvl.find(f"{_W}numFmt"), "decimal") or "decimal",
+                _val(lvl.find(f"{_W}lvlText"), "") or "",
+                _val(lvl.find(f"{_W}suff"), "tab") or "tab",
+            )
+        for override in num.iterchildren(f"{_W}lvlOverride"):
+            level = int(override.get(f"{_W}ilvl", "0"))
+            start = _val(override.find(f"{_W}startOverride"))
+            if start is not None and level in by_level:
+                by_level[level] = (int(start), *by_level[level][1:])
+        levels[num.get(f"{_W}numId")] = by_level
+    return levels
+
+
+def _label(pattern: str, count: list[int | None], definition: dict[int, tuple[int, str, str, str]]) -> str:
+    """A label pattern (`（%1）`, `%1.%2`) filled with the counters of its levels."""
+
+    def number(match: re.Match[str]) -> str:
+        at = int(match[1]) - 1
+        start, fmt = definition.get(at, (1, "decimal", "", ""))[:2]
+        return _format_number(count[at] if count[at] is not None else start, fmt)
+
+    return re.sub(r"%(\d)", number, pattern)
+
+
+def _materialize_numbering(document: Any) -> None:
+    """Write each automatically numbered paragraph's label (`1`, `（一）`, `2.`) in front of its text."""
+    try:
+        numbering = document.part.numbering_part.element
+    except (NotImplementedError, KeyError, AttributeError):
+        return
+    levels = _numbering_levels(numbering)
+    if not levels:
+        return
+    from docx.oxml import OxmlElement
+
+    style_numbering = {}
+    for style in document.styles.element.iterchildren(f"{_W}style"):
+        found = style.find(f"{_W}pPr/{_W}numPr")
+        if found is not None:
+            style_numbering[style.get(f"{_W}styleId")] = found
+    counters: dict[str, list[int | None]] = {}
+    for p in document.element.body.iter(f"{_W}p"):
+        num_pr = p.find(f"{_W}pPr/{_W}numPr")
+        if num_pr is None:
+            # A list style (Word's 编号列表) numbers its paragraphs through the style.
+            num_pr = style_numbering.get(_val(p.find(f"{_W}pPr/{_W}pStyle")))
+        num_id = _val(num_pr.find(f"{_W}numId")) if num_pr is not None else None
+        if num_id is None or num_id == "0" or num_id not in levels:
+            continue
+        level = int(_val(num_pr.find(f"{_W}ilvl"), "0") or 0)
+        definition = levels[num_id]
+        start, fmt, pattern, suffix = definition.get(level, (1, "decimal", f"%{level + 1}.", "tab"))
+        count = counters.setdefault(num_id, [None] * 9)
+        count[level] = start if count[level] is None else (count[level] or 0) + 1
+        for deeper in range(level + 1, 9):
+            count[deeper] = None
+        if fmt in ("bullet", "none") or not pattern:
+            continue
+
+        run = OxmlElement("w:r")
+        text = OxmlElement("w:t")
+        text.text = _label(pattern, count, definition) + ("" if suffix == "nothing" else " ")
+        run.append(text)
+        p_pr = p.find(f"{_W}pPr")
+        p.insert(0 if p_pr is None else p.index(p_pr) + 1, run)
 
 
 def _docx_blocks(parent: Any) -> Iterator[str]:

@@ -330,3 +330,40 @@ def make_ole(stream_names: list[str]) -> bytes:
         directory += entry
     directory += bytes(-len(directory) % 512)
     return bytes(header) + bytes(512) + bytes(directory)
+
+
+def add_numbering(document: object, pattern: str, number_format: str, start: int = 1) -> int:
+    """A numbering definition (`（%1）` in chineseCounting, `%1` in decimal …) in a Word document; its numId."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    numbering = document.part.numbering_part.element  # type: ignore[attr-defined]
+    ids = [
+        int(n.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}numId"))
+        for n in numbering.num_lst
+    ]
+    num_id = max([0, *ids]) + 1
+    abstract_id = 900 + num_id
+    abstract = parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}"><w:lvl w:ilvl="0">'
+        f'<w:start w:val="{start}"/><w:numFmt w:val="{number_format}"/><w:lvlText w:val="{pattern}"/>'
+        f'<w:suff w:val="nothing"/></w:lvl></w:abstractNum>'
+    )
+    numbering.insert(0, abstract)
+    numbering.append(
+        parse_xml(
+            f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/></w:num>'
+        )
+    )
+    return num_id
+
+
+def number_paragraph(paragraph: object, num_id: int, level: int = 0) -> None:
+    """Give a paragraph automatic numbering from a definition made by add_numbering."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    p_pr = paragraph._p.get_or_add_pPr()  # type: ignore[attr-defined]
+    p_pr.append(
+        parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>')
+    )

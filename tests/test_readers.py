@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -240,6 +241,64 @@ def test_docx_tabs_and_breaks_inside_body_paragraphs() -> None:
     out = io.BytesIO()
     document.save(out)
     assert read_document(out.getvalue(), "p.docx").split("\n") == ["第一行", "第二行\t尾"]
+
+
+def test_docx_automatic_numbering_in_the_seq_column() -> None:
+    # A clerk numbered the 序号 cells with Word's numbering (`%1.`): the numbers exist only as numbering.
+    import docx
+
+    parts = parts_of("plan_table.txt")
+    document = docx.Document(io.BytesIO(make_docx(parts, merge_columns=(), split_column=None)))
+    num_id = filemakers.add_numbering(document, "%1.", "decimal")
+    for table_row in document.tables[0].rows:
+        cell = table_row.cells[0]
+        if cell.text.isdigit():
+            cell.paragraphs[0].runs[0].text = ""
+            filemakers.number_paragraph(cell.paragraphs[0], num_id)
+    out = io.BytesIO()
+    document.save(out)
+    assert_same_tasks(text_plan("plan_table.txt"), read_plan_of(out.getvalue(), "numbered.docx"))
+
+
+def test_docx_automatic_numbering_of_prose_items() -> None:
+    # `（一）` item labels made by numbering (chineseCounting), restarting in each section like the text.
+    import docx
+
+    document = docx.Document()
+    current: int | None = None
+    for line in parts_of("plan_prose.txt").before:
+        match = re.match(r"^\(([一二三四五六七八九十]+)\)(.*)$", line)
+        if not match:
+            document.add_paragraph(line)
+            if re.match(r"^[一二三四五六七八九十]+、", line):
+                current = None  # a section heading: the next item starts a new list at （一）
+            continue
+        if current is None:
+            current = filemakers.add_numbering(document, "(%1)", "chineseCounting")
+        filemakers.number_paragraph(document.add_paragraph(match[2]), current)
+    out = io.BytesIO()
+    document.save(out)
+    assert_same_tasks(text_plan("plan_prose.txt"), read_plan_of(out.getvalue(), "numbered.docx"))
+
+
+@pytest.mark.parametrize(
+    ("number", "number_format", "label"),
+    [
+        (1, "chineseCounting", "一"),
+        (10, "chineseCounting", "十"),
+        (13, "chineseCountingThousand", "十三"),
+        (21, "chineseCounting", "二十一"),
+        (105, "chineseCounting", "一百零五"),
+        (3, "ideographTraditional", "丙"),
+        (2, "upperLetter", "B"),
+        (4, "lowerRoman", "iv"),
+        (3, "decimalEnclosedCircle", "③"),
+        (7, "decimal", "7"),
+        (5, "decimalZero", "05"),
+    ],
+)
+def test_word_number_formats(number: int, number_format: str, label: str) -> None:
+    assert readers._format_number(number, number_format) == label
 
 
 # ---------------------------------------------------------------------------------------------------------
