@@ -618,9 +618,25 @@ def _read_pdf(data: bytes) -> str:
     return "\n".join(_pdf_lines(blocks))
 
 
+_TEXT_TABLE = {"vertical_strategy": "text", "horizontal_strategy": "text"}
+# Every task header starts with one of these; pages without them skip the costly alignment search.
+_HEADER_HINTS = ("序号", "编号")
+
+
 def _pdf_page(page: Any) -> list[_PdfBlock]:
-    """A page's text lines and ruled tables from top to bottom."""
+    """A page's text lines and tables from top to bottom."""
     tables = [t for t in page.find_tables() if len(t.rows) >= 2 and len(t.rows[0].cells) >= 2]
+    unruled: list[Any] = []
+    if not tables and any(hint in "".join(c["text"] for c in page.chars) for hint in _HEADER_HINTS):
+        # A table without ruling lines is found from the text's alignment, and taken only when its task
+        # header is on this page: column guesses without one shifted columns too often (wrong tasks are
+        # worse than none; such a page stays text).
+        unruled = [
+            table
+            for table in page.find_tables(_TEXT_TABLE)
+            if any(_is_task_header(_trim_left([c or "" for c in row])) for row in table.extract())
+        ]
+        tables = unruled
     outside = page
     for table in tables:
         outside = outside.outside_bbox(table.bbox)
@@ -636,11 +652,27 @@ def _pdf_page(page: Any) -> list[_PdfBlock]:
         blocks.append(_PdfBlock(float(line["top"]), line=line))
     for table in tables:
         rows = [[_join_broken((cell or "").split("\n")) for cell in row] for row in table.extract()]
+        if table in unruled:
+            rows = _rejoin_wrapped_rows(rows)
         blocks.append(_PdfBlock(float(table.bbox[1]), rows=rows))
     blocks.sort(key=lambda block: block.top)
     if blocks:
         blocks[0].first_on_page = True
     return blocks
+
+
+def _rejoin_wrapped_rows(rows: list[list[str]]) -> list[list[str]]:
+    """An unruled table's rows with each wrapped line (no 序号, no header) glued back to the row above."""
+    out: list[list[str]] = []
+    for row in rows:
+        if not any(c.strip() for c in row):
+            continue
+        header = _is_task_header(_trim_left(row))
+        if out and not header and not row[0].strip() and not _is_task_header(_trim_left(out[-1])):
+            out[-1] = [_join_broken([a, b]) for a, b in zip(out[-1], row, strict=False)]
+        else:
+            out.append(list(row))
+    return out
 
 
 def _pdf_lines(blocks: list[_PdfBlock]) -> list[str]:

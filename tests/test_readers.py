@@ -554,3 +554,21 @@ def test_cli_imports_office_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     listed = runner.invoke(app, ["tasks", "--format", "json"])
     assert listed.exit_code == 0, listed.output
     assert len(json.loads(listed.output)) == 7 + 4 + 7
+
+
+def _longer_fixture_table() -> PlanParts:
+    """The fixture's first six tasks three times over, renumbered 1–18 (text alignment needs rows)."""
+    parts = parts_of("plan_table.txt")
+    body = [row for row in parts.rows[1:] if row[0].isdigit()][:6]
+    rows = [parts.rows[0]] + [[str(i * 6 + j + 1), *row[1:]] for i in range(3) for j, row in enumerate(body)]
+    return PlanParts(parts.before, rows, parts.after)
+
+
+@pytest.mark.parametrize("source", ["fixture", "000"])
+def test_pdf_unruled_table_with_its_header_on_each_page(source: str) -> None:
+    parts = _longer_fixture_table() if source == "fixture" else parts_of(source)
+    text = "\n".join(["\n".join(parts.before), *("\t".join(r) for r in parts.rows)])
+    data = make_pdf(parts, ruled=False, merge_columns=(), repeat_header=True)
+    expected = parse_plan(text)
+    assert len(expected.tasks) >= 18
+    assert_same_tasks(expected, read_plan_of(data, "unruled.pdf"))
