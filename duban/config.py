@@ -38,8 +38,9 @@ class TelegramSettings:
 
     api_base_url: str = DEFAULT_API_BASE_URL
     api_base_file_url: str = DEFAULT_API_BASE_FILE_URL
-    overall_max_rate: float = 30.0
+    overall_max_rate: float = 25.0
     group_max_rate: float = 20.0
+    chat_interval_seconds: float = 1.0
     max_retries: int = 3
     send_attempts: int = 4
     backoff_seconds: float = 2.0
@@ -143,8 +144,9 @@ def _telegram(raw: dict[str, Any]) -> TelegramSettings:
     return TelegramSettings(
         api_base_url=base,
         api_base_file_url=file_base,
-        overall_max_rate=_number(t, "overall_max_rate", 30.0, "telegram"),
+        overall_max_rate=_number(t, "overall_max_rate", 25.0, "telegram"),
         group_max_rate=_number(t, "group_max_rate", 20.0, "telegram"),
+        chat_interval_seconds=_number(t, "chat_interval_seconds", 1.0, "telegram"),
         max_retries=int(_number(t, "max_retries", 3, "telegram")),
         send_attempts=int(_number(t, "send_attempts", 4, "telegram", minimum=1)),
         backoff_seconds=_number(t, "backoff_seconds", 2.0, "telegram"),

@@ -136,7 +136,10 @@ async def deliver_chat(
     ids: list[int] = []
     target = chat_id
     try:
-        for message in messages:
+        for n, message in enumerate(messages):
+            if n:
+                # AIORateLimiter paces groups but not private chats; Telegram wants about 1 message/s per chat.
+                await sleep(t.chat_interval_seconds)
             try:
                 sent = await send_with_retry(
                     bot, target, message, attempts=t.send_attempts, backoff=t.backoff_seconds, sleep=sleep

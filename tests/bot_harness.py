@@ -69,6 +69,7 @@ database_url = "sqlite:///{tmp_path / "duban.db"}"
 api_base_url = "{fake.base_url}"
 api_base_file_url = "{fake.base_file_url}"
 backoff_seconds = 0.01
+chat_interval_seconds = 0.05
 {extra}
 """,
         encoding="utf-8",
