@@ -99,7 +99,7 @@ def test_same_hash_changes_nothing(engine: Engine) -> None:
 def test_failed_import_stores_nothing(engine: Engine) -> None:
     plan, prepared = make_plan()
     broken = [*prepared, PreparedTask(Task(None, "x", "y", [], ""), Deadline("", "ongoing"), ())]  # type: ignore[arg-type]
-    with pytest.raises(Exception, match="(?i)not[ -]null"):
+    with pytest.raises(Exception, match=r"(?i)not[ -]null"):
         store(engine, plan, broken)
     assert counts(engine) == (0, 0, 0, 0)
 
