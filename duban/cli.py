@@ -115,7 +115,15 @@ def task_json(view: TaskView) -> dict[str, Any]:
         "seq": view.seq,
         "category": view.category,
         "content": view.content,
-        "units": [{"name": u.name, "role": u.role} for u in view.units],
+        "units": [
+            {
+                "name": u.name,
+                "role": u.role,
+                "status": u.status,
+                "done_at": u.done_at.isoformat() if u.done_at else None,
+            }
+            for u in view.units
+        ],
         "deadline_text": view.deadline_text,
         "due": view.due.isoformat() if view.due else None,
         "kind": view.kind,
@@ -234,7 +242,7 @@ def tasks(
     ctx = context(config)
     name = ctx.directory.canonical(unit) if unit else None
     with session_scope(ctx.engine) as session:
-        views = crud.list_tasks(session, plan_id=plan, unit=name)
+        views = crud.list_tasks(session, plan_id=plan, unit=name, group_routes=group_routes(ctx, session))
     if format == "json":
         typer.echo(json.dumps([task_json(v) for v in views], ensure_ascii=False, indent=2))
         return

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import FIXTURES, seed_path
 from typer.testing import CliRunner
 
 from duban.cli import app, sample_plan_bytes
+from storage import progress, subscriptions
+from storage.db import make_engine, session_scope
 
 JSON_KEYS = {
     "id", "plan", "seq", "category", "content", "units", "deadline_text",
@@ -53,8 +57,8 @@ def test_json_has_exactly_the_documented_keys(cli: CliRunner) -> None:
     assert all(set(t) == JSON_KEYS for t in tasks)
     first = tasks[0]
     assert first["units"] == [
-        {"name": "县政府办公室", "role": "lead"},
-        {"name": "县大数据中心", "role": "support"},
+        {"name": "县政府办公室", "role": "lead", "status": "open", "done_at": None},
+        {"name": "县大数据中心", "role": "support", "status": "open", "done_at": None},
     ]
     assert (first["deadline_text"], first["due"], first["kind"], first["status"]) == (
         "3月底前",
@@ -190,10 +194,31 @@ def test_unit_directory_file_from_config(cli: CliRunner, tmp_path: Path) -> None
     )
     code, output = invoke(cli, "import", str(plan), "--config", str(config))
     assert code == 0, output
-    assert stored_tasks(cli)[0]["units"] == [
-        {"name": "县政府办公室", "role": "lead"},
-        {"name": "各部门", "role": "support"},
+    assert [(u["name"], u["role"]) for u in stored_tasks(cli)[0]["units"]] == [
+        ("县政府办公室", "lead"),
+        ("各部门", "support"),
     ]
     directory.write_text("[department\n", encoding="utf-8")
     code, output = invoke(cli, "units", "--config", str(config))
     assert code == 1 and "单位目录文件" in output and "有误" in output
+
+
+def test_json_shows_done_per_unit_and_task_status(cli: CliRunner, tmp_path: Path) -> None:
+    invoke(cli, "run")
+    engine = make_engine(f"sqlite:///{tmp_path / 'db' / 'duban.db'}")
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with session_scope(engine) as s:
+        office = subscriptions.unit_by_name(s, "县政府办公室")
+        data = subscriptions.unit_by_name(s, "县大数据中心")
+        assert office and data
+        progress.mark_done(s, task_id=1, unit_id=office.id, user_id=7, user_name="张三", note=None, now=now)
+    first = stored_tasks(cli)[0]
+    assert [(u["name"], u["status"]) for u in first["units"]] == [
+        ("县政府办公室", "done"),
+        ("县大数据中心", "open"),
+    ]
+    assert datetime.fromisoformat(first["units"][0]["done_at"]) == now
+    assert first["status"] == "partly_done"
+    with session_scope(engine) as s:
+        progress.mark_done(s, task_id=1, unit_id=data.id, user_id=8, user_name="李四", note="已上线", now=now)
+    assert stored_tasks(cli)[0]["status"] == "done"
