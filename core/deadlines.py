@@ -156,6 +156,21 @@ def _next_yearly(anchor: date, month: int, day: int | None) -> date:
     return _first_on_or_after(anchor, [at(anchor.year), at(anchor.year + 1)])
 
 
+def next_occurrence(recurrence: str, due: date, today: date) -> date:
+    """The occurrence of a recurring duty a reminder should show on today: due itself until it passes, then the next one."""
+    if due >= today:
+        return due
+    if recurrence in _PERIOD_MONTHS:
+        return _next_period_end(today, _PERIOD_MONTHS[recurrence])
+    step = {"weekly": 7, "biweekly": 14}.get(recurrence)
+    if step is not None:
+        return due + timedelta(days=-(-(today - due).days // step) * step)
+    if recurrence == "yearly":
+        day = None if due == _month_end(due.year, due.month) else due.day
+        return _next_yearly(today, due.month, day)
+    return due  # an unknown rule stays on its stored date rather than guessing a period
+
+
 _PER_UNIT = {"周": {1: "weekly", 2: "biweekly"}, "个月": {1: "monthly", 3: "quarterly", 6: "halfyearly"}}
 _PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "halfyearly": 6}
 

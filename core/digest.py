@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+
+from core.deadlines import next_occurrence
 
 TELEGRAM_LIMIT = 4096
 # Telegram refuses inline keyboards beyond about 100 buttons; a digest message carries one button per item.
@@ -90,14 +92,17 @@ def _sort_key(item: DigestItem) -> tuple[date, int, int]:
     return (item.due, item.task_id, item.unit_id)
 
 
-def _unique(items: Iterable[DigestItem]) -> list[DigestItem]:
-    """Items sorted soonest first, one per (task, unit): the first one given wins."""
+def _unique(items: Iterable[DigestItem], today: date) -> list[DigestItem]:
+    """Items sorted soonest first, one per (task, unit), recurring ones at their current occurrence."""
     seen: set[tuple[int, int]] = set()
     out: list[DigestItem] = []
     for item in items:
         key = (item.task_id, item.unit_id)
         if key not in seen:
             seen.add(key)
+            if item.kind == "recurring" and item.recurrence:
+                # A quarterly duty is due at the end of this quarter, not overdue since its first quarter.
+                item = replace(item, due=next_occurrence(item.recurrence, item.due, today))
             out.append(item)
     out.sort(key=_sort_key)
     return out
@@ -112,7 +117,7 @@ def select_digest(items: Iterable[DigestItem], *, today: date, window_days: int 
     due_today: list[DigestItem] = []
     upcoming: list[DigestItem] = []
     later = 0
-    for item in _unique(items):
+    for item in _unique(items, today):
         if item.due < today:
             overdue.append(item)
         elif item.due == today:
@@ -245,7 +250,7 @@ def render_digest(
 
 def render_task_list(items: Iterable[DigestItem], *, today: date, limit: int = 4000) -> str:
     """The /tasks answer: open items overdue first, soonest first; cut with a count when too long."""
-    ordered = _unique(items)
+    ordered = _unique(items, today)
     if not ordered:
         return "暂无未完成的事项。🎉"
     header = f"📋 未完成事项（共{len(ordered)}项，截至{date_cn(today)}）"

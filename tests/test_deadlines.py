@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from core.deadlines import (
     cn_to_int,
     extract_phrases,
+    next_occurrence,
     parse_user_date,
     resolve,
     review_reason,
@@ -395,3 +396,24 @@ def test_parse_user_date(text: str, expected: date | None) -> None:
 )
 def test_cn_to_int(token: str, value: int) -> None:
     assert cn_to_int(token) == value
+
+
+@pytest.mark.parametrize(
+    ("recurrence", "due", "today", "expected"),
+    [
+        ("quarterly", date(2022, 3, 31), date(2022, 3, 31), date(2022, 3, 31)),  # not passed yet
+        ("quarterly", date(2022, 3, 31), date(2022, 4, 1), date(2022, 6, 30)),
+        ("quarterly", date(2022, 3, 31), date(2023, 1, 5), date(2023, 3, 31)),
+        ("monthly", date(2022, 1, 31), date(2022, 3, 1), date(2022, 3, 31)),
+        ("halfyearly", date(2022, 6, 30), date(2022, 7, 1), date(2022, 12, 31)),
+        ("weekly", date(2022, 3, 7), date(2022, 3, 15), date(2022, 3, 21)),
+        ("biweekly", date(2022, 3, 7), date(2022, 3, 21), date(2022, 3, 21)),
+        ("biweekly", date(2022, 3, 7), date(2022, 3, 22), date(2022, 4, 4)),
+        ("yearly", date(2022, 8, 31), date(2022, 9, 1), date(2023, 8, 31)),
+        ("yearly", date(2022, 2, 28), date(2023, 3, 1), date(2024, 2, 29)),  # month end stays month end
+        ("yearly", date(2022, 3, 15), date(2022, 3, 16), date(2023, 3, 15)),
+        ("fortnightly-ish", date(2022, 3, 7), date(2022, 5, 1), date(2022, 3, 7)),  # unknown rule: no guess
+    ],
+)
+def test_next_occurrence(recurrence: str, due: date, today: date, expected: date) -> None:
+    assert next_occurrence(recurrence, due, today) == expected

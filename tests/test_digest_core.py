@@ -334,3 +334,14 @@ def test_other_replies_are_not_done(text: str) -> None:
 def test_digest_dataclass_is_empty_flag() -> None:
     assert Digest(TODAY, (), (), (), 4).is_empty
     assert not Digest(TODAY, (), (item(1, TODAY),), (), 0).is_empty
+
+
+def test_recurring_items_show_their_current_occurrence() -> None:
+    quarterly = item(1, date(2025, 12, 31), kind="recurring", recurrence="quarterly")
+    monthly = item(2, date(2026, 1, 31), kind="recurring", recurrence="monthly")
+    fixed = item(3, date(2026, 1, 31))
+    d = select_digest([quarterly, monthly, fixed], today=TODAY)
+    assert [(i.task_id, i.due) for i in d.overdue] == [(3, date(2026, 1, 31))]
+    assert [(i.task_id, i.due) for i in d.upcoming] == [(1, date(2026, 3, 31)), (2, date(2026, 3, 31))]
+    listing = render_task_list([quarterly], today=TODAY)
+    assert "3月31日" in listing and "逾期" not in listing
