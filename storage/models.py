@@ -117,6 +117,11 @@ class DeliveryRow(SQLModel, table=True):
     claimed_at: datetime
     sent_at: datetime | None = None
     message_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Last sign of life of the sender holding the claim (claim, each HTTP attempt, each part sent): a claim
+    # silent for longer than [digest] claim_timeout_seconds belongs to a dead process and may be taken over.
+    active_at: datetime | None = None
+    # How often a claim was taken over while an HTTP attempt was in flight (the message may have gone out).
+    doubtful: int = 0
 
 
 class SentItemRow(SQLModel, table=True):
@@ -130,3 +135,14 @@ class SentItemRow(SQLModel, table=True):
     message_id: int = Field(sa_type=BigInteger)
     task_id: int = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
     unit_id: int = Field(foreign_key="unit.id")
+
+
+class LeaseRow(SQLModel, table=True):
+    """A named lease (e.g. the leader of several bot instances): who holds it and until when."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    acquired_at: datetime
+    expires_at: datetime
