@@ -22,11 +22,12 @@ from core.digest import OutMessage, tg_len
 from core.models import Deadline, DocumentError
 from duban.config import TOKEN_ENV, ConfigError, Settings, load_settings, telegram_token
 from duban.context import AppContext, open_context
+from duban.dbcli import db_app
 from duban.importing import ImportOutcome, import_document
 from jobs.digest import DeliveryReport, compose, compose_items, deliver_digests, group_routes, sends_today
 from storage import crud, subscriptions
 from storage.crud import TaskView
-from storage.db import session_scope
+from storage.db import SchemaError, session_scope
 from storage.digest import items_by_unit
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(db_app, name="db")
 out = Console()
 err = Console(stderr=True)
 
@@ -63,7 +65,7 @@ def context(config: str | None) -> AppContext:
     """Settings, logging, engine and unit directory, or a clear error."""
     try:
         return open_context(load_settings(config))
-    except (ConfigError, DocumentError) as exc:
+    except (ConfigError, DocumentError, SchemaError) as exc:
         raise fail(str(exc)) from None
 
 
