@@ -61,7 +61,7 @@ def upgrade_cmd(
     """把数据库结构升级到最新版本（空库则建表）。可重复运行。"""
     settings, engine = open_engine(config)
     try:
-        before = current_revision(engine)
+        status, before = schema_status(engine), current_revision(engine)
         after = upgrade(engine, revision)
     except (SchemaError, CommandError) as exc:
         err.print(f"[red]错误：[/red]{exc}", highlight=False)
@@ -71,7 +71,9 @@ def upgrade_cmd(
     finally:
         engine.dispose()
     where = shown_url(settings.database_url)
-    if before == after:
+    if status == "outdated" and before is None:
+        out.print(f"数据库中已有的表与最新结构一致，已登记为版本 {after}（{where}）。", highlight=False)
+    elif before == after:
         out.print(f"数据库结构已是版本 {after}，无需升级（{where}）。", highlight=False)
     else:
         out.print(f"数据库结构已从 {before or '空库'} 升级到 {after}（{where}）。", highlight=False)
