@@ -1,26 +1,68 @@
-"""The one place the Telegram Application is built: HTTP, defaults, rate limits, start-up and shutdown."""
+"""The one place the Telegram Application is built and run: HTTP, defaults, rate limits, leader, webhook."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from loguru import logger
 from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.request import HTTPXRequest
 
 from bot import texts
 from bot.handlers import register
 from duban.context import AppContext
-from jobs.digest import catch_up_digest, schedule_digest
+from jobs.digest import BEFORE_SEND, catch_up_digest, schedule_digest
+from jobs.leader import Leadership
 
 Clock = Callable[[], datetime]
+SEND_METHODS = frozenset({"sendmessage", "senddocument", "sendphoto"})
+
+
+class LedgerRequest(HTTPXRequest):
+    """PTB's HTTP layer, telling the delivery ledger right before a send request leaves (see jobs.digest)."""
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """Run the BEFORE_SEND hook of the current task, if any, then the request."""
+        hook = BEFORE_SEND.get()
+        if hook is not None and url.rsplit("/", 1)[-1].lower() in SEND_METHODS:
+            # After the rate limiter let the request through: the in-doubt window is the HTTP round trip only.
+            hook()
+        return await super().do_request(url, method, *args, **kwargs)
+
+
+def ledger_request(ctx: AppContext) -> LedgerRequest:
+    """The HTTP layer for sending, with the configured timeouts."""
+    t = ctx.settings.telegram
+    return LedgerRequest(
+        connection_pool_size=64,
+        connect_timeout=t.connect_timeout,
+        read_timeout=t.read_timeout,
+        write_timeout=t.read_timeout,
+    )
+
+
+class _RateLimitLog(logging.Handler):
+    """AIORateLimiter reports its retries through the standard logging module; pass them on to loguru."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = "WARNING" if record.levelno >= logging.INFO else "DEBUG"
+        logger.log(level, "限流重试（AIORateLimiter）：{}", record.getMessage())
 
 
 def rate_limiter(ctx: AppContext) -> AIORateLimiter:
     """PTB's limiter at Telegram's pace, smoothed; it waits out RetryAfter and retries up to max_retries."""
     t = ctx.settings.telegram
+    ptb_log = logging.getLogger("telegram.ext.AIORateLimiter")
+    if not any(isinstance(h, _RateLimitLog) for h in ptb_log.handlers):
+        ptb_log.addHandler(_RateLimitLog())
+        ptb_log.setLevel(logging.INFO)
     # aiolimiter's bucket starts full: AsyncLimiter(30, 1) lets about 60 messages through in the first
     # second, which Telegram (and the local test server's sliding window) answers with 429 and a pause for
     # everyone. One token every 1/rate seconds never bursts: measured 300 chats, 0 × 429 instead of 67.
@@ -33,12 +75,19 @@ def rate_limiter(ctx: AppContext) -> AIORateLimiter:
     )
 
 
+def is_leader(application: Application) -> bool:
+    """Whether this instance runs the digest: the leader, or the only instance (no leadership set up)."""
+    leadership: Leadership | None = application.bot_data.get("leadership")
+    return leadership is None or leadership.is_leader
+
+
 async def post_init(application: Application) -> None:
     """Register the command menu and send today's digest if the bot was down at digest time."""
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
     me = application.bot.bot
     logger.info("机器人 @{} 已连接，命令菜单已设置", me.username)
-    catch_up_digest(application)
+    if is_leader(application):
+        catch_up_digest(application)
 
 
 async def post_shutdown(application: Application) -> None:
@@ -59,6 +108,7 @@ def build_application(ctx: AppContext, token: str, *, clock: Clock | None = None
         .token(token)
         .base_url(t.api_base_url)
         .base_file_url(t.api_base_file_url)
+        .request(ledger_request(ctx))
         .defaults(Defaults(tzinfo=tz))
         .rate_limiter(rate_limiter(ctx))
         .post_init(post_init)
@@ -70,3 +120,72 @@ def build_application(ctx: AppContext, token: str, *, clock: Clock | None = None
     register(application)
     schedule_digest(application)
     return application
+
+
+async def serve(application: Application, stop: asyncio.Event, *, poll_timeout: float = 10) -> None:
+    """Run one instance until stop is set: webhook server or (leader only) long polling; digest on the leader.
+
+    Several instances may share one database. In polling mode only the leader polls getUpdates (Telegram
+    allows one poller); in webhook mode every instance serves the webhook behind a load balancer. Either
+    way only the leader runs the daily digest, and the ledger would make a second run harmless anyway.
+    """
+    ctx: AppContext = application.bot_data["ctx"]
+    t = ctx.settings.telegram
+    updater = application.updater
+    assert updater is not None
+
+    async def gain() -> None:
+        if t.mode == "polling":
+            await updater.start_polling(timeout=poll_timeout, allowed_updates=None)
+        catch_up_digest(application)
+
+    async def lose() -> None:
+        if t.mode == "polling" and updater.running:
+            await updater.stop()
+
+    leadership = Leadership(
+        ctx.engine,
+        lease_seconds=t.leader_lease_seconds,
+        renew_seconds=t.leader_renew_seconds,
+        on_gain=gain,
+        on_lose=lose,
+    )
+    application.bot_data["leadership"] = leadership
+    await application.initialize()
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        await application.start()
+        if t.mode == "webhook":
+            # Every instance sets the same URL and secret (idempotent); the load balancer spreads the POSTs.
+            await updater.start_webhook(
+                listen=t.webhook_listen,
+                port=t.webhook_port,
+                url_path=t.webhook_path,
+                webhook_url=t.webhook_url,
+                secret_token=t.webhook_secret,
+            )
+            logger.info("webhook 已启动：监听 {}:{}/{}", t.webhook_listen, t.webhook_port, t.webhook_path)
+        await leadership.run(stop)
+    finally:
+        if updater.running:
+            await updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
+def run_bot(ctx: AppContext, token: str) -> None:
+    """`duban run` with a token: serve until SIGINT or SIGTERM."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):  # Windows
+                loop.add_signal_handler(sig, stop.set)
+        await serve(build_application(ctx, token), stop)
+
+    asyncio.run(main())

@@ -388,10 +388,11 @@ def run(config: ConfigOption = None) -> None:
     token = telegram_token()
     ctx = context(config)
     if token:
-        from bot.app import build_application
+        from bot.app import run_bot
 
-        out.print(f"机器人启动中（长轮询，Bot API：{ctx.settings.telegram.api_base_url}）。按 Ctrl+C 停止。")
-        build_application(ctx, token).run_polling()
+        how = "长轮询" if ctx.settings.telegram.mode == "polling" else "webhook"
+        out.print(f"机器人启动中（{how}，Bot API：{ctx.settings.telegram.api_base_url}）。按 Ctrl+C 停止。")
+        run_bot(ctx, token)
         return
     out.print(
         f"未设置 {TOKEN_ENV}，只演示不发送：设置机器人令牌（export {TOKEN_ENV}=…）后运行即可启动机器人。"
@@ -494,7 +495,7 @@ async def send_digests(ctx: AppContext, token: str, day: date, unit: str | None)
     """Send day's digests through the Bot API with the bot's own limiter and ledger."""
     from telegram.ext import ExtBot
 
-    from bot.app import rate_limiter
+    from bot.app import ledger_request, rate_limiter
 
     t = ctx.settings.telegram
     chat_ids = None
@@ -510,7 +511,11 @@ async def send_digests(ctx: AppContext, token: str, day: date, unit: str | None)
                 )
             ]
     bot = ExtBot(
-        token, base_url=t.api_base_url, base_file_url=t.api_base_file_url, rate_limiter=rate_limiter(ctx)
+        token,
+        base_url=t.api_base_url,
+        base_file_url=t.api_base_file_url,
+        rate_limiter=rate_limiter(ctx),
+        request=ledger_request(ctx),
     )
     async with bot:
         return await deliver_digests(bot, ctx, day=day, clock=lambda: now_in(ctx.settings), chat_ids=chat_ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time
@@ -18,6 +19,8 @@ class ConfigError(ValueError):
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_API_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 TOKEN_ENV = "DUBAN_TELEGRAM_TOKEN"
+WEBHOOK_URL_ENV = "DUBAN_WEBHOOK_URL"
+WEBHOOK_SECRET_ENV = "DUBAN_WEBHOOK_SECRET"
 # Kind words accepted in [routing], in Chinese as in the unit directory, or in English.
 ROUTE_KINDS = {
     "部门": "department",
@@ -44,6 +47,17 @@ class TelegramSettings:
     max_retries: int = 3
     send_attempts: int = 4
     backoff_seconds: float = 2.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 5.0
+    # "polling": the leader instance long-polls getUpdates; "webhook": Telegram POSTs to every instance.
+    mode: str = "polling"
+    webhook_url: str = ""
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    webhook_secret: str = ""
+    leader_lease_seconds: float = 30.0
+    leader_renew_seconds: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +70,7 @@ class DigestSettings:
     misfire_grace_seconds: int = 3600
     message_limit: int = 4000
     retry_minutes: int = 15
+    claim_timeout_seconds: float = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +165,46 @@ def _telegram(raw: dict[str, Any]) -> TelegramSettings:
         max_retries=int(_number(t, "max_retries", 3, "telegram")),
         send_attempts=int(_number(t, "send_attempts", 4, "telegram", minimum=1)),
         backoff_seconds=_number(t, "backoff_seconds", 2.0, "telegram"),
+        connect_timeout=_number(t, "connect_timeout", 5.0, "telegram", minimum=0.1),
+        read_timeout=_number(t, "read_timeout", 5.0, "telegram", minimum=0.1),
+        **_webhook(t),
+        **_leader(t),
     )
+
+
+def _webhook(t: dict[str, Any]) -> dict[str, Any]:
+    mode = t.get("mode", "polling")
+    if mode not in ("polling", "webhook"):
+        raise ConfigError(f'配置项 telegram.mode 只能是 "polling" 或 "webhook"，收到：{mode!r}')
+    url = os.environ.get(WEBHOOK_URL_ENV) or str(t.get("webhook_url") or "")
+    secret = os.environ.get(WEBHOOK_SECRET_ENV) or str(t.get("webhook_secret") or "")
+    if mode == "webhook":
+        if not url.startswith(("https://", "http://")):
+            raise ConfigError(
+                f"webhook 模式需要 telegram.webhook_url（或环境变量 {WEBHOOK_URL_ENV}），"
+                "即 Telegram 能访问到的 https 地址"
+            )
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+            raise ConfigError(
+                f"webhook 模式需要密钥 telegram.webhook_secret（或环境变量 {WEBHOOK_SECRET_ENV}）："
+                "16–256 个字母、数字、_ 或 -"
+            )
+    return {
+        "mode": mode,
+        "webhook_url": url,
+        "webhook_listen": str(t.get("webhook_listen") or "0.0.0.0"),
+        "webhook_port": int(_number(t, "webhook_port", 8443, "telegram", minimum=1)),
+        "webhook_path": str(t.get("webhook_path", "telegram")).strip("/"),
+        "webhook_secret": secret,
+    }
+
+
+def _leader(t: dict[str, Any]) -> dict[str, float]:
+    lease = _number(t, "leader_lease_seconds", 30.0, "telegram", minimum=1)
+    renew = _number(t, "leader_renew_seconds", 10.0, "telegram", minimum=0.1)
+    if renew * 2 > lease:
+        raise ConfigError("配置项 telegram.leader_renew_seconds 应当不超过 leader_lease_seconds 的一半")
+    return {"leader_lease_seconds": lease, "leader_renew_seconds": renew}
 
 
 def _digest(raw: dict[str, Any]) -> DigestSettings:
@@ -171,6 +225,7 @@ def _digest(raw: dict[str, Any]) -> DigestSettings:
         # Telegram refuses texts over 4096 characters; the margin leaves room for edits that add ✅.
         message_limit=int(_number(d, "message_limit", 4000, "digest", minimum=500)),
         retry_minutes=int(_number(d, "retry_minutes", 15, "digest")),
+        claim_timeout_seconds=_number(d, "claim_timeout_seconds", 120.0, "digest", minimum=0.1),
     )
 
 

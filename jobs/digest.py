@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -26,6 +27,9 @@ KIND = "digest"
 JOB_NAME = "daily_digest"
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
+# Set by deliver_chat around a send: called by the HTTP layer (bot.app.LedgerRequest) right before each HTTP
+# attempt of a send method goes out, so the ledger knows an attempt may be in flight (see storage.ledger).
+BEFORE_SEND: ContextVar[Callable[[], None] | None] = ContextVar("before_send", default=None)
 
 
 @dataclass(slots=True)
@@ -38,6 +42,8 @@ class DeliveryReport:
     empty: list[int] = field(default_factory=list)  # nothing to say today
     failed: dict[int, str] = field(default_factory=dict)  # chat → error
     deactivated: list[int] = field(default_factory=list)  # blocked the bot
+    busy: list[int] = field(default_factory=list)  # claimed by a live sender (another run or instance)
+    resumed: list[int] = field(default_factory=list)  # taken over from a dead sender (crash, SIGKILL)
 
     @property
     def messages(self) -> int:
@@ -128,46 +134,76 @@ async def deliver_chat(
     clock: Clock,
     sleep: Sleep,
 ) -> tuple[str, list[int] | str]:
-    """Claim the chat's ledger row, send, record items, complete: ("sent", ids) / ("skipped"|"failed"|…, why)."""
+    """Claim the chat's ledger row, send, record each part, complete: ("sent", ids) / ("skipped"|"failed"|…, why).
+
+    A claim taken over from a dead sender resumes after the parts it recorded as sent.
+    """
+    digest = ctx.settings.digest
+    stale = timedelta(seconds=digest.claim_timeout_seconds)
     with session_scope(ctx.engine) as s:
-        if not ledger.claim(s, chat_id=chat_id, day=day, kind=KIND, now=clock()):
+        if not ledger.claim(s, chat_id=chat_id, day=day, kind=KIND, now=clock(), stale_after=stale):
             return "skipped", "already delivered"
+        row = ledger.delivery(s, chat_id=chat_id, day=day, kind=KIND)
+        ids: list[int] = list(row.message_ids) if row else []
     t = ctx.settings.telegram
-    ids: list[int] = []
-    target = chat_id
+    key = target = chat_id  # the ledger row's chat; target changes when a group became a supergroup
+
+    def before_send() -> None:
+        # Committed before the request leaves: a crash from here until part_sent leaves the row 'sending'.
+        with session_scope(ctx.engine) as s:
+            ledger.begin_attempt(s, chat_id=key, day=day, kind=KIND, now=clock())
+
+    async def pause(seconds: float) -> None:
+        with session_scope(ctx.engine) as s:
+            ledger.touch(s, chat_id=key, day=day, kind=KIND, now=clock())
+        await sleep(seconds)
+
+    hook = BEFORE_SEND.set(before_send)
     try:
-        for n, message in enumerate(messages):
-            if n:
+        for n, message in enumerate(messages[len(ids) :]):
+            if n or ids:
                 # AIORateLimiter paces groups but not private chats; Telegram wants about 1 message/s per chat.
-                await sleep(t.chat_interval_seconds)
+                await pause(t.chat_interval_seconds)
             try:
                 sent = await send_with_retry(
-                    bot, target, message, attempts=t.send_attempts, backoff=t.backoff_seconds, sleep=sleep
+                    bot, target, message, attempts=t.send_attempts, backoff=t.backoff_seconds, sleep=pause
                 )
             except ChatMigrated as exc:
                 with session_scope(ctx.engine) as s:
                     subscriptions.migrate_chat(s, target, exc.new_chat_id)
+                    ledger.move_chat(s, target, exc.new_chat_id)
                 logger.info("聊天 {} 已升级为 {}，订阅随之迁移", target, exc.new_chat_id)
-                target = exc.new_chat_id
+                key = target = exc.new_chat_id
                 sent = await send_with_retry(
-                    bot, target, message, attempts=t.send_attempts, backoff=t.backoff_seconds, sleep=sleep
+                    bot, target, message, attempts=t.send_attempts, backoff=t.backoff_seconds, sleep=pause
                 )
             ids.append(sent.message_id)
             with session_scope(ctx.engine) as s:
-                ledger.record_items(s, chat_id=target, message_id=sent.message_id, items=message.items)
+                ledger.part_sent(
+                    s,
+                    chat_id=key,
+                    day=day,
+                    kind=KIND,
+                    message_id=sent.message_id,
+                    items=message.items,
+                    target=target,
+                    now=clock(),
+                )
     except Forbidden as exc:
         with session_scope(ctx.engine) as s:
             count = subscriptions.deactivate_chat(s, target)
-        settle(ctx, target, day, ids, f"Forbidden: {exc.message}", clock)
+        settle(ctx, key, day, ids, f"Forbidden: {exc.message}", clock)
         logger.warning("聊天 {} 屏蔽了机器人（{}），已停用 {} 个订阅", target, exc.message, count)
         return "deactivated", exc.message
     except TelegramError as exc:
         error = f"{type(exc).__name__}: {exc.message}"
-        settle(ctx, target, day, ids, error, clock)
+        settle(ctx, key, day, ids, error, clock)
         logger.error("聊天 {} 的每日提醒发送失败（已发 {} 条）：{}", target, len(ids), error)
         return "failed", error
+    finally:
+        BEFORE_SEND.reset(hook)
     with session_scope(ctx.engine) as s:
-        ledger.complete(s, chat_id=target, day=day, kind=KIND, message_ids=ids, now=clock())
+        ledger.complete(s, chat_id=key, day=day, kind=KIND, message_ids=ids, now=clock())
     return "sent", ids
 
 
@@ -194,11 +230,29 @@ async def deliver_digests(
 ) -> DeliveryReport:
     """Send day's digest to every chat that has something to say and has not had it yet."""
     report = DeliveryReport(day)
+    since = clock() - timedelta(seconds=ctx.settings.digest.claim_timeout_seconds)
     with session_scope(ctx.engine) as s:
         wanted = list(chat_ids) if chat_ids is not None else subscriptions.active_chat_ids(s)
         done = ledger.delivered_today(s, day)
-    todo = [c for c in wanted if c not in done]
-    report.skipped.extend(c for c in wanted if c in done)
+        live = ledger.live_claims(s, day, since=since)
+        stale = [r for r in ledger.stale_claims(s, before=since) if r.day == day and r.kind == KIND]
+    dead = {r.chat_id for r in stale}
+    for r in stale:
+        if r.status == ledger.SENDING:
+            logger.warning(
+                "聊天 {}：上次发送在请求途中中断，无法确认第 {} 条是否送达，将重发（最多重复一条）",
+                r.chat_id,
+                len(r.message_ids) + 1,
+            )
+        else:
+            logger.warning(
+                "聊天 {}：接手中断的发送（已发 {} 条，接着发其余的）", r.chat_id, len(r.message_ids)
+            )
+    # Claims whose sender died (silent past claim_timeout_seconds) are taken over; live ones are left alone.
+    todo = [c for c in wanted if c not in done or c in dead]
+    report.busy.extend(c for c in wanted if c in live)
+    report.resumed.extend(c for c in todo if c in dead)
+    report.skipped.extend(c for c in wanted if c in done and c not in dead and c not in live)
     composed = compose(ctx, day=day, chat_ids=todo, unit=unit) if todo else {}
     report.empty.extend(c for c in todo if c not in composed)
     # Chats go in parallel up to `concurrency`; the rate limiter keeps the overall and per-group pace.
@@ -226,7 +280,7 @@ async def deliver_digests(
 
     await asyncio.gather(*(one(c, m) for c, m in composed.items()))
     logger.info(
-        "{} 每日提醒：发送 {} 个聊天 {} 条消息，已发过 {}，无内容 {}，失败 {}，已停用 {}",
+        "{} 每日提醒：发送 {} 个聊天 {} 条消息，已发过 {}，无内容 {}，失败 {}，已停用 {}，他处发送中 {}，接手 {}",
         day.isoformat(),
         len(report.sent),
         report.messages,
@@ -234,6 +288,8 @@ async def deliver_digests(
         len(report.empty),
         len(report.failed),
         len(report.deactivated),
+        len(report.busy),
+        len(report.resumed),
     )
     return report
 
@@ -250,10 +306,19 @@ def sends_today(ctx: AppContext, day: date) -> bool:
         return day.weekday() < 5
 
 
+def leads(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether this instance sends digests: the leader of several, or a lone instance (no leadership)."""
+    leadership = context.bot_data.get("leadership")
+    return leadership is None or bool(leadership.is_leader)
+
+
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The scheduled run: today's digest, on days it goes out."""
     ctx: AppContext = context.bot_data["ctx"]
     clock: Clock = context.bot_data["clock"]
+    if not leads(context):
+        logger.info("本实例不是主实例，每日提醒由主实例发送")
+        return
     today = clock().date()
     if not sends_today(ctx, today):
         logger.info("{} 不是工作日，不发送每日提醒", today.isoformat())
@@ -269,6 +334,8 @@ async def retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     job = context.job
     assert job is not None
     day, chat_ids = job.data  # type: ignore[misc]
+    if not leads(context):
+        return
     if clock().date() != day:
         logger.warning("放弃补发 {} 的每日提醒：已经不是当天（{} 个聊天）", day.isoformat(), len(chat_ids))
         return
@@ -277,8 +344,19 @@ async def retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def schedule_retry(context: ContextTypes.DEFAULT_TYPE, report: DeliveryReport) -> Job | None:
-    """Queue a retry for failed chats after [digest] retry_minutes; the ledger caps the attempts."""
-    minutes = context.bot_data["ctx"].settings.digest.retry_minutes
+    """Queue a retry for failed chats after [digest] retry_minutes; the ledger caps the attempts.
+
+    Chats another sender had claimed are looked at again once such a claim would count as dead.
+    """
+    digest = context.bot_data["ctx"].settings.digest
+    if report.busy and context.job_queue is not None:
+        context.job_queue.run_once(
+            retry_job,
+            when=digest.claim_timeout_seconds + 5,
+            data=(report.day, sorted(report.busy)),
+            name=f"{JOB_NAME}_busy",
+        )
+    minutes = digest.retry_minutes
     if not report.failed or not minutes or context.job_queue is None:
         return None
     failed = sorted(report.failed)
