@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from core.deadlines import next_occurrence
+from core.oversight import DEFAULT_THRESHOLDS, Thresholds, colour_of, colour_text, current_occurrence
 
 TELEGRAM_LIMIT = 4096
 # Telegram refuses inline keyboards beyond about 100 buttons; a digest message carries one button per item.
@@ -51,6 +51,11 @@ class DigestItem:
     plan_title: str
     kind: str
     recurrence: str | None
+    # A recurring duty's occurrences this unit has done (their due dates); the item shows the next one.
+    done_occurrences: tuple[date, ...] = ()
+    # The unit's latest progress note on the task and the day it was written.
+    progress: str | None = None
+    progress_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,13 @@ class Digest:
     upcoming: tuple[DigestItem, ...]
     later_count: int
     window_days: int = 7
+    yellow_days: int = 3
+    fresh_days: int = 7
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The colour thresholds this digest was selected with."""
+        return Thresholds(self.window_days, self.yellow_days, self.fresh_days)
 
     @property
     def is_empty(self) -> bool:
@@ -101,14 +113,23 @@ def _unique(items: Iterable[DigestItem], today: date) -> list[DigestItem]:
         if key not in seen:
             seen.add(key)
             if item.kind == "recurring" and item.recurrence:
-                # A quarterly duty is due at the end of this quarter, not overdue since its first quarter.
-                item = replace(item, due=next_occurrence(item.recurrence, item.due, today))
+                # A quarterly duty is due at the end of this quarter, not overdue since its first quarter;
+                # once this quarter's is done, the next quarter's is the one to show.
+                current = current_occurrence(item.recurrence, item.due, today, item.done_occurrences)
+                item = replace(item, due=current)
             out.append(item)
     out.sort(key=_sort_key)
     return out
 
 
-def select_digest(items: Iterable[DigestItem], *, today: date, window_days: int = 7) -> Digest:
+def select_digest(
+    items: Iterable[DigestItem],
+    *,
+    today: date,
+    window_days: int = 7,
+    yellow_days: int = 3,
+    fresh_days: int = 7,
+) -> Digest:
     """Sort open items into overdue, due today and due within window_days after today; count the rest."""
     if window_days < 0:
         raise ValueError("window_days must not be negative")
@@ -126,7 +147,9 @@ def select_digest(items: Iterable[DigestItem], *, today: date, window_days: int 
             upcoming.append(item)
         else:
             later += 1
-    return Digest(today, tuple(overdue), tuple(due_today), tuple(upcoming), later, window_days)
+    return Digest(
+        today, tuple(overdue), tuple(due_today), tuple(upcoming), later, window_days, yellow_days, fresh_days
+    )
 
 
 def weekday_cn(d: date) -> str:
@@ -155,8 +178,18 @@ def short_text(text: str, limit: int = CONTENT_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: max(limit - 1, 1)] + "…"
 
 
-def item_line(item: DigestItem, *, today: date, content_chars: int = CONTENT_CHARS) -> str:
-    """#12 内容 — 区教育局（牵头）· 截止 3月31日 周二 · 逾期5天 (· 每季度 for recurring items)."""
+def item_line(
+    item: DigestItem,
+    *,
+    today: date,
+    content_chars: int = CONTENT_CHARS,
+    thresholds: Thresholds | None = DEFAULT_THRESHOLDS,
+) -> str:
+    """#12 内容 — 区教育局（牵头）· 截止 3月31日 周二 · 逾期5天 (· 每季度 for recurring items).
+
+    The number is followed by the item's colour (🔴红 …) and the line ends with its latest progress note;
+    thresholds=None leaves both out.
+    """
     role = ROLE_CN.get(item.role, item.role)
     unit = f"{item.unit}（{role}）" if role else item.unit
     parts = [
@@ -166,9 +199,17 @@ def item_line(item: DigestItem, *, today: date, content_chars: int = CONTENT_CHA
     ]
     if item.recurrence:
         parts.append(RECURRENCE_CN.get(item.recurrence, item.recurrence))
+    if thresholds is not None and item.progress:
+        parts.append(f"进度（{date_cn(item.progress_on or today)}）：{short_text(item.progress, 30)}")
     # A full-width parenthesis already carries its own space.
     head_sep = "· " if parts[0].endswith("）") else " · "
-    return parts[0] + head_sep + " · ".join(parts[1:])
+    line = parts[0] + head_sep + " · ".join(parts[1:])
+    if thresholds is not None:
+        colour = colour_of(item.due, today, last_progress=item.progress_on, thresholds=thresholds)
+        if colour:
+            # The colour goes after "#12 " so replies and the ✅ edit still find the line by its number.
+            line = f"#{item.task_id} {colour_text(colour)} " + line[len(f"#{item.task_id} ") :]
+    return line
 
 
 def _pack(
@@ -180,6 +221,7 @@ def _pack(
     today: date,
     limit: int,
     max_items: int,
+    thresholds: Thresholds | None = DEFAULT_THRESHOLDS,
 ) -> list[OutMessage]:
     """Lay sections out over as few messages as fit limit, cutting only between items."""
     messages: list[OutMessage] = []
@@ -198,7 +240,7 @@ def _pack(
     for title, items in sections:
         first = True
         for item in items:
-            line = item_line(item, today=today)
+            line = item_line(item, today=today, thresholds=thresholds)
             if tg_len(line) > limit // 2:
                 # Only a pathological unit name or plan can get here; keep the item whole but shorter.
                 line = short_text(line, limit // 2)
@@ -245,6 +287,7 @@ def render_digest(
         today=d.day,
         limit=limit,
         max_items=max_items,
+        thresholds=d.thresholds,
     )
 
 

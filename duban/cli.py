@@ -521,6 +521,57 @@ async def send_digests(ctx: AppContext, token: str, day: date, unit: str | None)
         return await deliver_digests(bot, ctx, day=day, clock=lambda: now_in(ctx.settings), chat_ids=chat_ids)
 
 
+@app.command()
+def report(
+    out_path: Annotated[Path, typer.Option("--out", help="输出的 Excel 台账文件（.xlsx）")],
+    plan: Annotated[int | None, typer.Option("--plan", help="只导出这个计划（编号见 duban plans）")] = None,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="同时保存各单位完成与逾期情况图（.png）")
+    ] = None,
+    date_: Annotated[str | None, typer.Option("--date", help="按哪一天统计 YYYY-MM-DD（默认今天）")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """导出督办台账：每个计划一个工作表（任务 × 单位），另有各单位汇总表；可另存统计图。"""
+    from duban.report import ReportError, chart_png, collect, workbook_bytes
+
+    if out_path.suffix.lower() != ".xlsx":
+        raise fail(f"--out 应当是 .xlsx 文件，收到：{out_path}")
+    if chart is not None and chart.suffix.lower() != ".png":
+        raise fail(f"--chart 应当是 .png 文件，收到：{chart}")
+    day = parse_iso_date(date_, "--date")
+    ctx = context(config)
+    day = day or now_in(ctx.settings).date()
+    if plan is not None:
+        with session_scope(ctx.engine) as s:
+            if plan not in {p.id for p in crud.list_plans(s)}:
+                raise fail(f"没有编号为 {plan} 的计划。用 duban plans 查看已导入的计划。")
+    rows = collect(ctx, today=day, plan_id=plan)
+    if not rows:
+        raise fail("还没有可导出的事项。请先导入工作要点（duban import 文件）。")
+    from storage.oversight import summarize
+
+    units = summarize(rows)
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_bytes(workbook_bytes(rows, today=day))
+        if chart is not None:
+            chart.parent.mkdir(parents=True, exist_ok=True)
+            chart.write_bytes(chart_png(units, today=day, font=ctx.settings.oversight.font))
+    except ReportError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"无法写入文件：{exc.filename}（{exc.strerror}）") from None
+    red = sum(u.red for u in units)
+    done = sum(u.done for u in units)
+    out.print(
+        f"已导出 {out_path}：{len(rows)} 行（任务 × 单位），{len(units)} 个单位，已完成 {done}，逾期 {red}。",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if chart is not None:
+        out.print(f"统计图：{chart}", highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Console entry point."""
     app()

@@ -87,6 +87,19 @@ class AccessSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class OversightSettings:
+    """三色督办: colour thresholds, the daily escalation run, quarterly check-ins, the weekly summary, the chart."""
+
+    yellow_days: int = 3
+    fresh_days: int = 7
+    time: time = time(9, 30)
+    checkin_months: tuple[int, ...] = (3, 6, 9, 12)
+    checkin_days: int = 7
+    weekly_summary: bool = True
+    font: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything Duban reads from config.toml and the environment."""
 
@@ -102,6 +115,7 @@ class Settings:
     access: AccessSettings = field(default_factory=AccessSettings)
     # Group name → unit kinds (and unit names) it reaches; overrides the unit directory's [groups] rules.
     routing: dict[str, frozenset[str]] = field(default_factory=dict)
+    oversight: OversightSettings = field(default_factory=OversightSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -261,6 +275,30 @@ def _routing(raw: dict[str, Any]) -> dict[str, frozenset[str]]:
     return routes
 
 
+def _oversight(raw: dict[str, Any], base: Path) -> OversightSettings:
+    o = _section(raw, "oversight")
+    text = o.get("time", "09:30")
+    try:
+        at = time.fromisoformat(str(text))
+    except ValueError:
+        raise ConfigError(f"配置项 oversight.time 应当是 HH:MM 格式的时间，收到：{text!r}") from None
+    months = o.get("checkin_months", [3, 6, 9, 12])
+    if not isinstance(months, list) or not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
+        raise ConfigError("配置项 oversight.checkin_months 应当是 1 到 12 的月份列表，例如 [3, 6, 9, 12]")
+    weekly = o.get("weekly_summary", True)
+    if not isinstance(weekly, bool):
+        raise ConfigError("配置项 oversight.weekly_summary 应当是 true 或 false")
+    return OversightSettings(
+        yellow_days=int(_number(o, "yellow_days", 3, "oversight")),
+        fresh_days=int(_number(o, "fresh_days", 7, "oversight")),
+        time=at.replace(tzinfo=None),
+        checkin_months=tuple(sorted(set(months))),
+        checkin_days=int(_number(o, "checkin_days", 7, "oversight")),
+        weekly_summary=weekly,
+        font=_optional_path(base, o.get("font"), "oversight.font"),
+    )
+
+
 def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
     """Read settings from the config file (if any) and the environment."""
     path = find_config(explicit)
@@ -295,6 +333,7 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
         digest=_digest(raw),
         access=_access(raw),
         routing=_routing(raw),
+        oversight=_oversight(raw, base),
     )
 
 

@@ -11,13 +11,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from datetime import date
 from functools import lru_cache
 
+from sqlalchemy import Date, Integer, String, cast, null, union_all
 from sqlmodel import Session, col, select
 
 from core.digest import DigestItem
 from core.units import UnitDirectory
-from storage.models import AssignmentRow, CompletionRow, PlanRow, SubscriptionRow, TaskRow, UnitRow
+from storage.models import (
+    ONCE,
+    AssignmentRow,
+    CompletionRow,
+    PlanRow,
+    ProgressNoteRow,
+    SubscriptionRow,
+    TaskRow,
+    UnitRow,
+)
 
 Routes = Mapping[str, frozenset[str]]
 UnitInfo = tuple[str, str, bool]  # name, kind, is_group
@@ -88,7 +99,11 @@ def items_by_unit(
 def _open_items_of(
     s: Session, units: Mapping[int, UnitInfo], group_routes: Routes
 ) -> dict[int, list[DigestItem]]:
-    """Open dated items for each of units, in two SELECTs: assignments, then the units' completions."""
+    """Open dated items for each of units, in two SELECTs: assignments, then the units' completions and notes.
+
+    A one-off task a unit has completed is left out. A recurring duty stays in with the occurrences the unit
+    has done (core.digest shows the first one not done from the current occurrence on).
+    """
     out: dict[int, list[DigestItem]] = {uid: [] for uid in units}
     if not units:
         return out
@@ -119,11 +134,7 @@ def _open_items_of(
         )
         .order_by(col(TaskRow.due), col(AssignmentRow.task_id), col(AssignmentRow.position))
     )
-    done = set(
-        s.exec(
-            select(CompletionRow.task_id, CompletionRow.unit_id).where(col(CompletionRow.unit_id).in_(wanted))
-        ).all()
-    )
+    done, occurrences, notes = _marks_of(s, wanted)
     route_cache: dict[int, tuple[frozenset[str] | None, list[int]]] = {}
     # Rows come grouped by task, so duplicates (a unit named directly and through a group, or through two
     # groups) are settled per task in a small dict instead of one entry per item kept for the whole run.
@@ -155,10 +166,73 @@ def _open_items_of(
                 continue
             if (task_id, uid) in done:
                 continue
-            item = DigestItem(task_id, uid, units[uid][0], role, seq, content, due, title, kind, recurrence)
+            note = notes.get((task_id, uid))
+            item = DigestItem(
+                task_id,
+                uid,
+                units[uid][0],
+                role,
+                seq,
+                content,
+                due,
+                title,
+                kind,
+                recurrence,
+                done_occurrences=tuple(sorted(occurrences.get((task_id, uid), ()))),
+                progress=note[1] if note else None,
+                progress_on=note[2] if note else None,
+            )
             current[uid] = (direct, item)
     flush()
     return out
+
+
+def _marks_of(
+    s: Session, unit_ids: list[int]
+) -> tuple[
+    set[tuple[int, int]], dict[tuple[int, int], set[date]], dict[tuple[int, int], tuple[int, str, date]]
+]:
+    """Completions and progress notes of the units in one SELECT (UNION ALL).
+
+    Returns the one-off (task, unit) pairs done, the occurrences done of recurring ones, and the latest
+    note per (task, unit) as (id, text, day).
+    """
+    completions = select(
+        CompletionRow.task_id,
+        CompletionRow.unit_id,
+        CompletionRow.occurrence,
+        cast(null(), String).label("text"),
+        cast(null(), Date).label("day"),
+        cast(null(), Integer).label("note_id"),
+    ).where(col(CompletionRow.unit_id).in_(unit_ids))
+    notes_query = select(
+        ProgressNoteRow.task_id,
+        ProgressNoteRow.unit_id,
+        cast(null(), Date),
+        ProgressNoteRow.text,
+        ProgressNoteRow.day,
+        ProgressNoteRow.id,
+    ).where(col(ProgressNoteRow.unit_id).in_(unit_ids))
+    done: set[tuple[int, int]] = set()
+    occurrences: dict[tuple[int, int], set[date]] = defaultdict(set)
+    notes: dict[tuple[int, int], tuple[int, str, date]] = {}
+    for task_id, unit_id, occurrence, text, day, note_id in s.execute(union_all(completions, notes_query)):
+        key = (task_id, unit_id)
+        if note_id is not None:
+            if key not in notes or notes[key][0] < note_id:
+                notes[key] = (note_id, text, _day(day))
+        elif _day(occurrence) == ONCE:
+            done.add(key)
+        else:
+            occurrences[key].add(_day(occurrence))
+    return done, occurrences, notes
+
+
+def _day(value: object) -> date:
+    """A date from a UNION column (SQLite may hand back text where the column type is lost)."""
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def open_items(

@@ -86,11 +86,16 @@ class SubscriptionRow(SQLModel, table=True):
     decided_by: int | None = Field(default=None, sa_type=BigInteger)
 
 
+# The occurrence of a one-off task's completion: a recurring duty's completions carry their occurrence's due
+# date instead, so doing this quarter's report leaves next quarter's open.
+ONCE = date(1, 1, 1)
+
+
 class CompletionRow(SQLModel, table=True):
     """A concrete unit's part of a task done; for a group assignment, one row per member unit."""
 
     __tablename__ = "completion"
-    __table_args__ = (UniqueConstraint("task_id", "unit_id"),)
+    __table_args__ = (UniqueConstraint("task_id", "unit_id", "occurrence", name="uq_completion_occurrence"),)
 
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
@@ -99,6 +104,7 @@ class CompletionRow(SQLModel, table=True):
     done_by: int | None = Field(default=None, sa_type=BigInteger)
     done_by_name: str | None = None
     note: str | None = None
+    occurrence: date = Field(default=ONCE, sa_column_kwargs={"server_default": ONCE.isoformat()})
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -146,3 +152,54 @@ class LeaseRow(SQLModel, table=True):
     holder: str
     acquired_at: datetime
     expires_at: datetime
+
+
+class ProgressNoteRow(SQLModel, table=True):
+    """A unit's progress note on a task (进度：…); the latest one shows in digests, /tasks and the report."""
+
+    __tablename__ = "progress_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    text: str
+    author_id: int | None = Field(default=None, sa_type=BigInteger)
+    author_name: str | None = None
+    created_at: datetime
+    # The office's calendar day it was written on (created_at comes back in UTC): colours compare days.
+    day: date
+
+
+class ExtensionRow(SQLModel, table=True):
+    """A request to move a task's due date: pending until an admin decides; approved ones are the history."""
+
+    __tablename__ = "extension"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="unit.id")
+    chat_id: int = Field(sa_type=BigInteger)
+    old_due: date
+    new_due: date
+    reason: str
+    requested_by: int | None = Field(default=None, sa_type=BigInteger)
+    requested_by_name: str | None = None
+    requested_at: datetime
+    status: str = "pending"
+    decided_by: int | None = Field(default=None, sa_type=BigInteger)
+    decided_by_name: str | None = None
+    decided_at: datetime | None = None
+
+
+class UrgeRow(SQLModel, table=True):
+    """An admin's 催办 of a unit on a task, and how many chats heard it."""
+
+    __tablename__ = "urge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="unit.id")
+    admin_id: int = Field(sa_type=BigInteger)
+    admin_name: str | None = None
+    created_at: datetime
+    chats: int = 0

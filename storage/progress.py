@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, col, delete, select
 
+from core.deadlines import next_occurrence
 from storage.digest import Routes, route_of, route_reaches
-from storage.models import AssignmentRow, CompletionRow, SubscriptionRow, UnitRow
+from storage.models import ONCE, AssignmentRow, CompletionRow, SubscriptionRow, TaskRow, UnitRow
 from storage.upsert import insert_ignore
 
 
@@ -20,8 +21,15 @@ def mark_done(
     user_name: str | None,
     note: str | None,
     now: datetime,
+    occurrence: date | None = None,
 ) -> bool:
-    """Record that unit_id did task_id; False (and nothing changes) when it was already recorded."""
+    """Record that unit_id did task_id; False (and nothing changes) when it was already recorded.
+
+    A recurring duty is marked for one occurrence: the given one, else the one current on now's day, so
+    marking this quarter's report done leaves next quarter's open (and a second press is harmless).
+    """
+    if occurrence is None:
+        occurrence = occurrence_on(s, task_id, now.date())
     row = {
         "task_id": task_id,
         "unit_id": unit_id,
@@ -29,24 +37,34 @@ def mark_done(
         "done_by": user_id,
         "done_by_name": user_name,
         "note": note,
+        "occurrence": occurrence,
     }
-    return insert_ignore(s, CompletionRow, [row], ("task_id", "unit_id")) == 1
+    return insert_ignore(s, CompletionRow, [row], ("task_id", "unit_id", "occurrence")) == 1
+
+
+def occurrence_on(s: Session, task_id: int, day: date) -> date:
+    """The occurrence a completion of task_id on day is for: ONCE for a one-off task."""
+    task = s.get(TaskRow, task_id)
+    if task is None or task.kind != "recurring" or not task.recurrence or task.due is None:
+        return ONCE
+    return next_occurrence(task.recurrence, task.due, day)
 
 
 def undo(s: Session, *, task_id: int, unit_id: int) -> bool:
-    """Remove unit_id's completion of task_id; False when there was none."""
-    result = s.execute(
-        delete(CompletionRow).where(
-            col(CompletionRow.task_id) == task_id, col(CompletionRow.unit_id) == unit_id
-        )
-    )
+    """Remove unit_id's latest completion of task_id (a recurring duty's latest mark); False when none."""
+    latest = completion(s, task_id=task_id, unit_id=unit_id)
+    if latest is None:
+        return False
+    result = s.execute(delete(CompletionRow).where(col(CompletionRow.id) == latest.id))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def completion(s: Session, *, task_id: int, unit_id: int) -> CompletionRow | None:
-    """unit_id's completion of task_id, if recorded."""
+    """unit_id's latest completion of task_id, if recorded."""
     return s.exec(
-        select(CompletionRow).where(CompletionRow.task_id == task_id, CompletionRow.unit_id == unit_id)
+        select(CompletionRow)
+        .where(CompletionRow.task_id == task_id, CompletionRow.unit_id == unit_id)
+        .order_by(col(CompletionRow.id).desc())
     ).first()
 
 

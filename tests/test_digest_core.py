@@ -138,11 +138,11 @@ def test_weekday_cn(d: date, expected: str) -> None:
     [
         (
             item(12, date(2026, 3, 20), content="报送年度报告"),
-            "#12 报送年度报告 — 区教育局（牵头）· 截止 3月20日 周五 · 逾期5天",
+            "#12 🔴红 报送年度报告 — 区教育局（牵头）· 截止 3月20日 周五 · 逾期5天",
         ),
         (
             item(3, date(2026, 3, 31), role="support", content="更新专栏", recurrence="quarterly"),
-            "#3 更新专栏 — 区教育局（配合）· 截止 3月31日 周二 · 还有6天 · 每季度",
+            "#3 🔵蓝 更新专栏 — 区教育局（配合）· 截止 3月31日 周二 · 还有6天 · 每季度",
         ),
         (
             item(4, date(2027, 1, 5), role="owner", content="整理\n目录"),
@@ -150,7 +150,7 @@ def test_weekday_cn(d: date, expected: str) -> None:
         ),
         (
             item(5, TODAY, content="甲" * 100),
-            f"#5 {'甲' * 59}… — 区教育局（牵头）· 截止 3月25日 周三 · 今天到期",
+            f"#5 🟡黄 {'甲' * 59}… — 区教育局（牵头）· 截止 3月25日 周三 · 今天到期",
         ),
     ],
 )
@@ -168,7 +168,7 @@ def test_render_small_digest() -> None:
     assert (
         lines.index("⚠️ 已逾期（1项）") < lines.index("📌 今日到期（1项）") < lines.index("🗓 7日内到期（1项）")
     )
-    assert "#2 公开预算 — 区教育局（牵头）· 截止 3月22日 周日 · 逾期3天" in lines
+    assert "#2 🔴红 公开预算 — 区教育局（牵头）· 截止 3月22日 周日 · 逾期3天" in lines
     assert "另有1项在7日后到期，发送 /tasks 查看全部。" in lines
     assert "已逾期" in msg.text and "今日到期" in msg.text
 
