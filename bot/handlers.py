@@ -594,3 +594,9 @@ def register(application: Application) -> None:
     application.add_handler(MessageHandler(filters.TEXT & filters.REPLY & ~filters.COMMAND, done_reply))
     application.add_handler(ChatMemberHandler(on_my_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)
+    from bot.oversight import register_oversight  # imports this module: imported here, not at the top
+
+    register_oversight(application)
+    from bot.imports import register_imports  # imports this module: imported here, not at the top
+
+    register_imports(application)

@@ -19,16 +19,19 @@ from bot.matching import match_unit
 from core.deadlines import resolve as resolve_deadline
 from core.deadlines import review_reason, suggested_date
 from core.digest import OutMessage, tg_len
-from core.models import Deadline, DocumentError
+from core.models import Deadline, DocumentError, Plan
+from core.pipeline import PreparedTask
+from core.plandiff import diff_lines
 from duban.config import TOKEN_ENV, ConfigError, Settings, load_settings, telegram_token
 from duban.context import AppContext, open_context
 from duban.dbcli import db_app
-from duban.importing import ImportOutcome, import_document
+from duban.importing import ImportOutcome, compare_document, import_document, read_plan, store_document
 from jobs.digest import DeliveryReport, compose, compose_items, deliver_digests, group_routes, sends_today
 from storage import crud, subscriptions
 from storage.crud import TaskView
 from storage.db import SchemaError, session_scope
 from storage.digest import items_by_unit
+from storage.plans import Comparison, StoreResult
 
 app = typer.Typer(
     help="督办：把政务公开工作要点的任务分解表变成截止提醒。",
@@ -172,15 +175,62 @@ def print_outcome(outcome: ImportOutcome, name: str) -> None:
         out.print("  所有时间节点均已识别。")
 
 
+def print_stored(
+    found: Comparison | StoreResult,
+    plan: Plan,
+    prepared: list[PreparedTask],
+    name: str,
+    *,
+    dry_run: bool = False,
+) -> None:
+    """The Chinese summary of one import (or, with dry_run, of what it would do), with a revision's diff."""
+    if found.kind == "unchanged":
+        out.print(f"[yellow]{name}：与已导入的计划 #{found.plan_id} 内容相同，未做任何更改。[/yellow]")
+        return
+    issued = plan.issued.isoformat() if plan.issued else "未注明"
+    units = {u.name for t in plan.tasks for u in t.units}
+    about = f"《{plan.title}》（{plan.year}年，印发日期：{issued}）：{len(plan.tasks)} 项任务，{len(units)} 个责任单位"
+    if found.kind == "created":
+        head = "[cyan]将导入[/cyan]" if dry_run else "[green]已导入[/green]"
+        where = "为新计划" if dry_run else f"→ 计划 #{found.plan_id}"
+        out.print(f"{head} {name} {where}{about}。", highlight=False)
+    else:
+        assert found.diff is not None
+        head = "[cyan]将更新[/cyan]" if dry_run else "[green]已更新[/green]"
+        out.print(f"{head} {name} → 计划 #{found.plan_id}（同标题同年度的修订版）{about}。", highlight=False)
+        for line in diff_lines(found.diff, found.old_tasks, found.new_tasks, old_ids=found.old_ids, limit=20):
+            out.print(f"  {line}", markup=False, highlight=False)
+        if isinstance(found, StoreResult):
+            if found.kept_done:
+                out.print(f"  保留了 {found.kept_done} 项任务的完成状态。")
+            if found.reopened:
+                ids = "、".join(f"#{i}" for i in found.reopened)
+                out.print(f"  {len(found.reopened)} 项任务内容有改动，已清除完成状态：{ids}。")
+        else:
+            out.print(
+                "  未变和只改了期限或单位的任务保留编号和完成状态；任务内容有改动的，完成状态会被清除。"
+            )
+    review = [p for p in prepared if p.deadline.flags]
+    if review:
+        out.print(f"  其中 {len(review)} 项的时间节点需要人工确认（运行 duban review 查看）。")
+    else:
+        out.print("  所有时间节点均已识别。")
+    if dry_run:
+        out.print("  （--dry-run：未保存任何内容）")
+
+
 @app.command("import")
 def import_cmd(
     files: Annotated[list[Path], typer.Argument(help="计划文件（docx、doc、xlsx、pdf、txt）", exists=False)],
     year: Annotated[int | None, typer.Option(help="计划年度（文档中未写明时使用）")] = None,
     issued: Annotated[str | None, typer.Option(help="印发日期 YYYY-MM-DD（文档中未写明时使用）")] = None,
     title: Annotated[str | None, typer.Option(help="计划标题（覆盖文档中的标题）")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="只显示将导入什么（修订版显示差异），不保存")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """导入一个或多个工作要点文件。"""
+    """导入一个或多个工作要点文件；同标题同年度的计划的修订版会显示差异并更新原计划。"""
     issued_date = parse_iso_date(issued, "--issued")
     ctx = context(config)
     failures = 0
@@ -189,25 +239,34 @@ def import_cmd(
         for path in files:
             try:
                 data = path.read_bytes()
-                outcome = import_document(
-                    ctx.engine,
+                plan, prepared, digest = read_plan(
                     data,
-                    source_name=path.name,
-                    directory=ctx.directory,
-                    calendar=ctx.calendar,
-                    now=now_in(ctx.settings),
+                    filename=path.name,
                     year=year,
                     issued=issued_date,
                     title=title,
+                    calendar=ctx.calendar,
                 )
+                if dry_run:
+                    found = compare_document(ctx.engine, plan, digest, directory=ctx.directory)
+                    print_stored(found, plan, prepared, path.name, dry_run=True)
+                else:
+                    stored = store_document(
+                        ctx.engine,
+                        plan,
+                        prepared,
+                        digest,
+                        source_name=path.name,
+                        directory=ctx.directory,
+                        now=now_in(ctx.settings),
+                    )
+                    print_stored(stored, plan, prepared, path.name)
             except DocumentError as exc:
                 failures += 1
                 err.print(f"[red]{path.name}：[/red]{exc}（未保存任何内容）", highlight=False)
             except (FileNotFoundError, IsADirectoryError, PermissionError):
                 failures += 1
                 err.print(f"[red]{path}：[/red]无法读取该文件（不存在或没有权限）", highlight=False)
-            else:
-                print_outcome(outcome, path.name)
             progress.advance(bar)
     if failures:
         raise typer.Exit(1)

@@ -87,6 +87,19 @@ class AccessSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportSettings:
+    """Plan files sent to the bot: how large, and how long a preview waits."""
+
+    max_mb: float = 20.0
+    preview_hours: float = 24.0
+
+    @property
+    def max_bytes(self) -> int:
+        """max_mb in bytes."""
+        return int(self.max_mb * 1024 * 1024)
+
+
+@dataclass(frozen=True, slots=True)
 class OversightSettings:
     """三色督办: colour thresholds, the daily escalation run, quarterly check-ins, the weekly summary, the chart."""
 
@@ -116,6 +129,7 @@ class Settings:
     # Group name → unit kinds (and unit names) it reaches; overrides the unit directory's [groups] rules.
     routing: dict[str, frozenset[str]] = field(default_factory=dict)
     oversight: OversightSettings = field(default_factory=OversightSettings)
+    imports: ImportSettings = field(default_factory=ImportSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -275,6 +289,14 @@ def _routing(raw: dict[str, Any]) -> dict[str, frozenset[str]]:
     return routes
 
 
+def _imports(raw: dict[str, Any]) -> ImportSettings:
+    i = _section(raw, "import")
+    return ImportSettings(
+        max_mb=_number(i, "max_mb", 20.0, "import", minimum=0.001),
+        preview_hours=_number(i, "preview_hours", 24.0, "import", minimum=0.01),
+    )
+
+
 def _oversight(raw: dict[str, Any], base: Path) -> OversightSettings:
     o = _section(raw, "oversight")
     text = o.get("time", "09:30")
@@ -334,6 +356,7 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
         access=_access(raw),
         routing=_routing(raw),
         oversight=_oversight(raw, base),
+        imports=_imports(raw),
     )
 
 

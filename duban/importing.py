@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import Engine
@@ -13,7 +13,7 @@ from core.pipeline import PreparedTask, content_hash, prepare
 from core.readers import read_document
 from core.units import UnitDirectory
 from core.workdays import WorkCalendar
-from storage import crud
+from storage import crud, plans
 from storage.db import session_scope
 
 
@@ -84,3 +84,45 @@ def import_document(
             is_group=directory.is_group,
         )
     return ImportOutcome(plan, prepared, result)
+
+
+def with_issued(
+    plan: Plan, issued: date, *, calendar: WorkCalendar | None = None
+) -> tuple[Plan, list[PreparedTask]]:
+    """The plan with an issue date a person gave, its deadlines resolved again (the text is not re-read)."""
+    dated = replace(plan, issued=issued, tasks=list(plan.tasks))
+    return dated, prepare(dated, calendar=calendar)
+
+
+def compare_document(
+    engine: Engine, plan: Plan, digest: str, *, directory: UnitDirectory
+) -> plans.Comparison:
+    """Whether storing a read plan would create a plan, change nothing, or replace a stored version (read-only)."""
+    with session_scope(engine) as session:
+        return plans.compare(session, plan, digest, canonical=directory.canonical)
+
+
+def store_document(
+    engine: Engine,
+    plan: Plan,
+    prepared: list[PreparedTask],
+    digest: str,
+    *,
+    source_name: str,
+    directory: UnitDirectory,
+    now: datetime,
+) -> plans.StoreResult:
+    """Store a read plan in one transaction: a new plan, nothing (same text), or the new version of the
+    stored plan with the same title and year (see storage.plans.store_plan for what is kept)."""
+    with session_scope(engine) as session:
+        return plans.store_plan(
+            session,
+            plan,
+            prepared,
+            source_name=source_name,
+            digest=digest,
+            now=now,
+            canonical=directory.canonical,
+            kind_of=directory.kind,
+            is_group=directory.is_group,
+        )

@@ -55,6 +55,11 @@ class TaskRow(SQLModel, table=True):
     workdays: int | None = None
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     rules: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Who set the due date by hand (/setdue or a /review button) and when; a re-import with the same
+    # deadline text keeps such a date.
+    due_set_by: int | None = Field(default=None, sa_type=BigInteger)
+    due_set_by_name: str | None = None
+    due_set_at: datetime | None = None
 
 
 class AssignmentRow(SQLModel, table=True):

@@ -178,7 +178,9 @@ def test_holiday_override_from_config_reaches_import(cli: CliRunner, tmp_path: P
     other.write_text(plan.read_text(encoding="utf-8").replace("节前公开", "节前及时公开"), encoding="utf-8")
     code, output = invoke(cli, "import", str(other), "--config", str(config))
     assert code == 0, output
-    assert stored_tasks(cli, "--plan", "2")[0]["due"] == "2031-09-30"
+    # Same title and year: the amended version updates plan 1, its task resolved with the override.
+    assert "已更新" in output
+    assert stored_tasks(cli, "--plan", "1")[0]["due"] == "2031-09-30"
 
 
 def test_unit_directory_file_from_config(cli: CliRunner, tmp_path: Path) -> None:
