@@ -14,7 +14,7 @@ from core.models import Deadline, Plan, Task, UnitRef
 from core.pipeline import PreparedTask
 from core.plandiff import PlanDiff, diff_plans
 from storage import crud
-from storage.models import AssignmentRow, CompletionRow, PlanRow, TaskRow, UnitRow
+from storage.models import AssignmentRow, CompletionRow, ExtensionRow, PlanRow, TaskRow, UnitRow
 
 StoreKind = Literal["created", "unchanged", "replaced"]
 Canonical = Callable[[str], str]
@@ -141,7 +141,7 @@ def store_plan(
     A new version keeps the stored task rows of paired tasks (their ids, which people know as #12, stay), so
     completions, notes and sent messages stay attached. Completions are cleared only where the task's wording
     changed (the unit should look at it again); a new deadline or new units keep them. A due date a person set
-    stays while the deadline text is unchanged. Removed tasks are deleted with everything hanging on them.
+    (/setdue) or an approved extension moved stays while the deadline text is unchanged. Removed tasks are deleted with everything hanging on them.
     """
     found = compare(s, plan, digest, canonical=canonical)
     if found.kind == "unchanged":
@@ -176,6 +176,14 @@ def store_plan(
     done_ids = set(
         s.exec(select(CompletionRow.task_id).where(col(CompletionRow.task_id).in_(found.old_ids))).all()
     )
+    # An approved extension (storage.oversight) moved the due date: like a date a person set, it stays.
+    extended = set(
+        s.exec(
+            select(ExtensionRow.task_id).where(
+                col(ExtensionRow.task_id).in_(found.old_ids), ExtensionRow.status == "approved"
+            )
+        ).all()
+    )
     reopened: list[int] = []
     kept_done = 0
     for pair in diff.pairs:
@@ -184,7 +192,7 @@ def store_plan(
         task, item = new_tasks[pair.new], prepared[pair.new]
         row.position, row.seq, row.category = pair.new + 1, task.seq, task.category
         row.content, row.deadline_text = task.content, task.deadline_text
-        if "deadline" in pair.fields or row.due_set_by is None:
+        if "deadline" in pair.fields or (row.due_set_by is None and row.id not in extended):
             _set_deadline(row, item)
         else:
             row.rules = list(item.rules)

@@ -24,7 +24,7 @@ from core.deadlines import resolve
 from duban.context import AppContext
 from storage import subscriptions
 from storage.db import session_scope
-from storage.models import CompletionRow, PlanRow, TaskRow
+from storage.models import CompletionRow, ExtensionRow, PlanRow, TaskRow
 
 ADMIN = 5900
 OFFICER = 5101
@@ -447,12 +447,26 @@ async def test_an_amended_plan_keeps_a_date_a_person_set(
     await import_v1(fake)
     midyear = task_rows(ctx)["组织一次档案开放业务培训"].id
     await say(fake, ADMIN, f"/setdue {midyear} 2026-07-15")
-    v3 = PLAN_V1.replace("3月10日前", "3月12日前")  # #3's deadline text unchanged
+    summary = task_rows(ctx)["编写档案开放年度总结"]
+    with session_scope(ctx.engine) as s:  # an approved extension, as storage.oversight records one
+        row = s.get(TaskRow, summary.id)
+        assert row is not None and row.id is not None
+        row.due = date(2027, 1, 15)
+        s.add(row)
+        s.add(
+            ExtensionRow(
+                task_id=row.id, unit_id=1, chat_id=OFFICER, old_due=date(2026, 12, 31), new_due=date(2027, 1, 15),
+                reason="等待批复", requested_at=BEFORE_DIGEST, status="approved",
+            )
+        )  # fmt: skip
+    v3 = PLAN_V1.replace("3月10日前", "3月12日前")  # the deadline texts of #3 and #4 unchanged
     preview = await send_file(fake, ADMIN, "v3.docx", docx_of(v3))
     await press(fake, ADMIN, preview, "导入")
     await fake.wait_for(lambda m: m["text"].startswith("✅ 已更新"), chat_id=ADMIN)
     row = task_rows(ctx)["组织一次档案开放业务培训"]
     assert (row.due, row.flags, row.due_set_by) == (date(2026, 7, 15), [], ADMIN)
+    assert task_rows(ctx)["编写档案开放年度总结"].due == date(2027, 1, 15)
+    assert task_rows(ctx)["更新馆藏档案开放目录"].due == date(2026, 3, 12)
 
 
 # ------------------------------------------------------------------------------- the same on the command line
