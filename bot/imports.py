@@ -55,6 +55,9 @@ IMPORT_DATA = re.compile(r"^imp:([ynt]):([0-9a-f]{8})$")
 REVIEW_DATA = re.compile(r"^rvw:([1-9][0-9]{0,17}):([0-9]{8})$")
 YEAR_IN_CAPTION = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 FULL_YEAR = re.compile(r"\d{4}")
+# A message that is nothing but a date (2026-02-20, 2月20日, 印发日期：2月20日): only such a message, not a reply,
+# is taken as a preview's issue date, so "进度：已于3月20日完成" from the same admin is left to other handlers.
+DATE_ONLY = re.compile(r"(?:印发日期\s*[是为:：]?)?\s*[0-9０-９年月日号/.\-\s]+(?:印发)?")
 
 # ------------------------------------------------------------------------------------------------- texts
 
@@ -442,7 +445,7 @@ async def on_text(update: Update, context: Context) -> None:
             for p in store.values()
             if p.chat_id == chat.id and p.user_id == user.id and p.plan.issued is None
         ]
-        if not waiting:
+        if not waiting or not DATE_ONLY.fullmatch(message.text.strip()):
             return
         pending, explicit = waiting[-1], False
     if not is_admin(app_ctx(context), user):
