@@ -220,8 +220,10 @@ def chart_figure(units: Sequence[UnitSummary], *, today: date, font: Path | None
     ax.barh([y + 0.2 for y in ys], [u.done for u in shown], 0.4, label="已完成", color="#70AD47")
     ax.barh([y - 0.2 for y in ys], [u.red for u in shown], 0.4, label="逾期", color="#C00000")
     for y, u in zip(ys, shown, strict=True):
-        ax.text(u.done + 0.1, y + 0.2, str(u.done), va="center", fontsize=8)
-        ax.text(u.red + 0.1, y - 0.2, str(u.red), va="center", fontsize=8)
+        # Counts at the bar ends; a zero needs no label (the missing bar says it).
+        for value, offset in ((u.done, 0.2), (u.red, -0.2)):
+            if value:
+                ax.text(value + 0.05, y + offset, str(value), va="center", fontsize=8)
     ax.set_yticks(ys, [u.unit for u in shown], fontproperties=prop)
     ax.set_xlabel("事项数", fontproperties=prop)
     ax.set_title(f"各单位完成与逾期情况（截至{today.month}月{today.day}日）", fontproperties=prop)
