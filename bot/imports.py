@@ -31,7 +31,7 @@ from bot import texts
 from bot.handlers import Context, app_ctx, is_admin, now, parse_task_number, reply, user_name
 from bot.keyboards import mark_done_in_text, without_button
 from core.deadlines import parse_user_date, review_reason
-from core.digest import date_cn, weekday_cn
+from core.digest import date_cn, tg_len, weekday_cn
 from core.models import DocumentError, Plan
 from core.pipeline import PreparedTask
 from core.plandiff import diff_lines
@@ -49,6 +49,7 @@ PREVIEW_UNITS = 20
 PREVIEW_DIFF_ITEMS = 5
 REVIEW_PAGE = 20
 MESSAGE_LIMIT = 4000
+TELEGRAM_LIMIT = 4096
 CONTENT_CHARS = 30
 
 IMPORT_DATA = re.compile(r"^imp:([ynt]):([0-9a-f]{8})$")
@@ -418,8 +419,12 @@ async def drop_buttons(message: object, note: str) -> None:
     """The preview's text with a closing note and no buttons, so it cannot be pressed again."""
     if not isinstance(message, Message):
         return
+    body = message.text or ""
+    room = TELEGRAM_LIMIT - tg_len(note) - 2
+    while body and tg_len(body) > room:  # a long preview gives way to the note: the buttons must go
+        body = body[: max(0, len(body) - (tg_len(body) - room) - 1)] + "…"
     try:
-        await message.edit_text(f"{message.text or ''}\n\n{note}".strip())
+        await message.edit_text(f"{body}\n\n{note}".strip())
     except BadRequest as exc:
         logger.debug("预览消息未能更新：{}", exc.message)
 
