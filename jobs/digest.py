@@ -159,8 +159,9 @@ async def deliver_chat(
         await sleep(seconds)
 
     hook = BEFORE_SEND.set(before_send)
+    todo = messages[len(ids) :]
     try:
-        for n, message in enumerate(messages[len(ids) :]):
+        for n, message in enumerate(todo):
             if n or ids:
                 # AIORateLimiter paces groups but not private chats; Telegram wants about 1 message/s per chat.
                 await pause(t.chat_interval_seconds)
@@ -189,6 +190,8 @@ async def deliver_chat(
                     target=target,
                     now=clock(),
                 )
+                if n == len(todo) - 1:  # the last part and the completion in one commit
+                    ledger.complete(s, chat_id=key, day=day, kind=KIND, message_ids=ids, now=clock())
     except Forbidden as exc:
         with session_scope(ctx.engine) as s:
             count = subscriptions.deactivate_chat(s, target)
@@ -202,8 +205,9 @@ async def deliver_chat(
         return "failed", error
     finally:
         BEFORE_SEND.reset(hook)
-    with session_scope(ctx.engine) as s:
-        ledger.complete(s, chat_id=key, day=day, kind=KIND, message_ids=ids, now=clock())
+    if not todo:  # taken over after every part had gone out, before the completion was committed
+        with session_scope(ctx.engine) as s:
+            ledger.complete(s, chat_id=key, day=day, kind=KIND, message_ids=ids, now=clock())
     return "sent", ids
 
 
