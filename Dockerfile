@@ -18,14 +18,14 @@ RUN python -m venv /opt/duban \
     && /opt/duban/bin/pip install --no-cache-dir . \
     && /opt/duban/bin/duban --help > /dev/null
 
-# --- run: the virtualenv, antiword for legacy .doc plans, a non-root user, /data for SQLite -----------------
+# --- run: the virtualenv, antiword for .doc plans, a Chinese font for charts, a non-root user, /data ------
 FROM python:3.11-slim
 
-# antiword is whatever the base image's Debian release ships; pinning its exact version would break the
+# antiword and the font are whatever the base image's Debian release ships; pinning exact versions would break the
 # build at every point release of the base image.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends antiword \
+    && apt-get install -y --no-install-recommends antiword fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 duban \
     && useradd --system --uid 10001 --gid duban --home-dir /data --no-create-home duban \

@@ -55,3 +55,18 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield made
     finally:
         made.dispose()
+
+
+def _cjk_font_missing() -> str | None:
+    """Why charts cannot be drawn here, or None when a Chinese font is installed."""
+    from duban.report import ReportError, find_cjk_font
+
+    try:
+        find_cjk_font()
+    except ReportError as exc:
+        return f"没有中文字体，跳过图表测试：{exc}"
+    return None
+
+
+_NO_CJK_FONT = _cjk_font_missing()
+needs_cjk_font = pytest.mark.skipif(_NO_CJK_FONT is not None, reason=_NO_CJK_FONT or "")

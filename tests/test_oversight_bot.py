@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from bot_harness import AFTER_DIGEST, BEFORE_DIGEST, SH, TODAY, Clock, import_plan, make_context, running, say
 from botapi import FakeTelegram
+from conftest import needs_cjk_font
 from openpyxl import load_workbook
 from sqlmodel import select
 from telegram.ext import Application
@@ -295,6 +296,7 @@ async def test_marking_the_quarterly_duty_done_leaves_the_next_quarter_open(
 # ------------------------------------------------------------------------------------------------ /report
 
 
+@needs_cjk_font
 async def test_report_command_sends_chart_and_workbook_to_admins_only(
     app: Application, ctx: AppContext, fake: FakeTelegram, clock: Clock
 ) -> None:
@@ -327,6 +329,7 @@ def test_parse_progress_reply() -> None:
         assert bot_oversight.parse_progress_reply(text) == expected, text
 
 
+@needs_cjk_font
 async def test_weekly_summary_goes_to_admins_on_mondays_once(
     app: Application, ctx: AppContext, fake: FakeTelegram
 ) -> None:

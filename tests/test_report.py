@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import needs_cjk_font
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -174,6 +175,7 @@ def test_sheet_titles(title: str, taken: set[str], expected: str) -> None:
     assert sheet_title(title, set(taken)) == expected
 
 
+@needs_cjk_font
 def test_chart_has_chinese_labels_the_font_can_draw(ctx: AppContext) -> None:
     units = summarize(collect(ctx, today=TODAY))
     fig = chart_figure(units, today=TODAY)
@@ -196,6 +198,7 @@ def test_chart_has_chinese_labels_the_font_can_draw(ctx: AppContext) -> None:
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
 
 
+@needs_cjk_font
 def test_duban_report_command(ctx: AppContext, tmp_path: Path) -> None:
     config = str(tmp_path / "config.toml")
     out, chart = tmp_path / "out" / "台账.xlsx", tmp_path / "chart.png"
