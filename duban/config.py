@@ -41,7 +41,7 @@ class TelegramSettings:
 
     api_base_url: str = DEFAULT_API_BASE_URL
     api_base_file_url: str = DEFAULT_API_BASE_FILE_URL
-    overall_max_rate: float = 25.0
+    overall_max_rate: float = 29.0
     group_max_rate: float = 20.0
     chat_interval_seconds: float = 1.0
     max_retries: int = 3
@@ -187,7 +187,7 @@ def _telegram(raw: dict[str, Any]) -> TelegramSettings:
     return TelegramSettings(
         api_base_url=base,
         api_base_file_url=file_base,
-        overall_max_rate=_number(t, "overall_max_rate", 25.0, "telegram"),
+        overall_max_rate=_number(t, "overall_max_rate", 29.0, "telegram"),
         group_max_rate=_number(t, "group_max_rate", 20.0, "telegram"),
         chat_interval_seconds=_number(t, "chat_interval_seconds", 1.0, "telegram"),
         max_retries=int(_number(t, "max_retries", 3, "telegram")),
