@@ -18,7 +18,7 @@ from telegram.request import HTTPXRequest
 from bot import texts
 from bot.handlers import register
 from duban.context import AppContext
-from jobs.digest import BEFORE_SEND, catch_up_digest, schedule_digest
+from jobs.digest import SEND_HOOKS, catch_up_digest, schedule_digest
 from jobs.leader import Leadership
 
 Clock = Callable[[], datetime]
@@ -26,15 +26,19 @@ SEND_METHODS = frozenset({"sendmessage", "senddocument", "sendphoto"})
 
 
 class LedgerRequest(HTTPXRequest):
-    """PTB's HTTP layer, telling the delivery ledger right before a send request leaves (see jobs.digest)."""
+    """PTB's HTTP layer, telling the delivery ledger around each send request (see jobs.digest.SendHooks)."""
 
     async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        """Run the BEFORE_SEND hook of the current task, if any, then the request."""
-        hook = BEFORE_SEND.get()
-        if hook is not None and url.rsplit("/", 1)[-1].lower() in SEND_METHODS:
-            # After the rate limiter let the request through: the in-doubt window is the HTTP round trip only.
-            hook()
-        return await super().do_request(url, method, *args, **kwargs)
+        """The request, with the current task's SEND_HOOKS (if any) called right before and right after."""
+        hooks = SEND_HOOKS.get()
+        if hooks is None or url.rsplit("/", 1)[-1].lower() not in SEND_METHODS:
+            return await super().do_request(url, method, *args, **kwargs)
+        # After the rate limiter let the request through: the in-doubt window is the HTTP round trip only.
+        hooks.before()
+        status, body = await super().do_request(url, method, *args, **kwargs)
+        # Before PTB parses the answer and before any other task runs: the id is committed at once.
+        hooks.after(status, body)
+        return status, body
 
 
 def ledger_request(ctx: AppContext) -> LedgerRequest:

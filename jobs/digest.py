@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
@@ -27,9 +28,22 @@ KIND = "digest"
 JOB_NAME = "daily_digest"
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
-# Set by deliver_chat around a send: called by the HTTP layer (bot.app.LedgerRequest) right before each HTTP
-# attempt of a send method goes out, so the ledger knows an attempt may be in flight (see storage.ledger).
-BEFORE_SEND: ContextVar[Callable[[], None] | None] = ContextVar("before_send", default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class SendHooks:
+    """Called by the HTTP layer (bot.app.LedgerRequest) around each HTTP attempt of a send method.
+
+    before() runs right before the request leaves, after(status, body) as soon as the answer is read, before
+    PTB parses it: the ledger's in-doubt window is the round trip and nothing else (see storage.ledger).
+    """
+
+    before: Callable[[], None]
+    after: Callable[[int, bytes], None]
+
+
+# Set by deliver_chat for the task sending one chat's digest; other tasks (handlers) see None.
+SEND_HOOKS: ContextVar[SendHooks | None] = ContextVar("send_hooks", default=None)
 
 
 @dataclass(slots=True)
@@ -148,23 +162,55 @@ async def deliver_chat(
     t = ctx.settings.telegram
     key = target = chat_id  # the ledger row's chat; target changes when a group became a supergroup
 
-    def before_send() -> None:
-        # Committed before the request leaves: a crash from here until part_sent leaves the row 'sending'.
+    part: list[OutMessage] = []  # the part being sent
+    recorded: set[int] = set()  # message ids the after-hook committed
+
+    def before() -> None:
+        # Committed before the request leaves: a crash from here until after() leaves the row 'sending'.
         with session_scope(ctx.engine) as s:
             ledger.begin_attempt(s, chat_id=key, day=day, kind=KIND, now=clock())
+
+    def after(status: int, body: bytes) -> None:
+        message_id = sent_message_id(status, body)
+        try:
+            with session_scope(ctx.engine) as s:
+                if message_id is None:
+                    ledger.attempt_refused(s, chat_id=key, day=day, kind=KIND, now=clock())
+                    return
+                record(s, message_id)
+            recorded.add(message_id)
+        except Exception:
+            # Raising here would reach PTB as a network error and resend a delivered message; the send
+            # returns normally instead, and recording is tried once more after it (see below).
+            logger.exception("聊天 {}：无法记录已发送的消息 {}", key, message_id)
+
+    def record(s: Session, message_id: int) -> None:
+        ledger.part_sent(
+            s,
+            chat_id=key,
+            day=day,
+            kind=KIND,
+            message_id=message_id,
+            items=part[0].items,
+            target=target,
+            now=clock(),
+        )
+        if len(ids) + 1 == len(messages):  # the last part and the completion in one commit
+            ledger.complete(s, chat_id=key, day=day, kind=KIND, message_ids=[*ids, message_id], now=clock())
 
     async def pause(seconds: float) -> None:
         with session_scope(ctx.engine) as s:
             ledger.touch(s, chat_id=key, day=day, kind=KIND, now=clock())
         await sleep(seconds)
 
-    hook = BEFORE_SEND.set(before_send)
+    hook = SEND_HOOKS.set(SendHooks(before, after))
     todo = messages[len(ids) :]
     try:
         for n, message in enumerate(todo):
             if n or ids:
                 # AIORateLimiter paces groups but not private chats; Telegram wants about 1 message/s per chat.
                 await pause(t.chat_interval_seconds)
+            part[:] = [message]
             try:
                 sent = await send_with_retry(
                     bot, target, message, attempts=t.send_attempts, backoff=t.backoff_seconds, sleep=pause
@@ -178,20 +224,10 @@ async def deliver_chat(
                 sent = await send_with_retry(
                     bot, target, message, attempts=t.send_attempts, backoff=t.backoff_seconds, sleep=pause
                 )
+            if sent.message_id not in recorded:  # sent without LedgerRequest (another HTTP layer)
+                with session_scope(ctx.engine) as s:
+                    record(s, sent.message_id)
             ids.append(sent.message_id)
-            with session_scope(ctx.engine) as s:
-                ledger.part_sent(
-                    s,
-                    chat_id=key,
-                    day=day,
-                    kind=KIND,
-                    message_id=sent.message_id,
-                    items=message.items,
-                    target=target,
-                    now=clock(),
-                )
-                if n == len(todo) - 1:  # the last part and the completion in one commit
-                    ledger.complete(s, chat_id=key, day=day, kind=KIND, message_ids=ids, now=clock())
     except Forbidden as exc:
         with session_scope(ctx.engine) as s:
             count = subscriptions.deactivate_chat(s, target)
@@ -204,11 +240,22 @@ async def deliver_chat(
         logger.error("聊天 {} 的每日提醒发送失败（已发 {} 条）：{}", target, len(ids), error)
         return "failed", error
     finally:
-        BEFORE_SEND.reset(hook)
+        SEND_HOOKS.reset(hook)
     if not todo:  # taken over after every part had gone out, before the completion was committed
         with session_scope(ctx.engine) as s:
             ledger.complete(s, chat_id=key, day=day, kind=KIND, message_ids=ids, now=clock())
     return "sent", ids
+
+
+def sent_message_id(status: int, body: bytes) -> int | None:
+    """The message id in a successful Bot API answer to a send, or None for an error answer."""
+    if status != 200:
+        return None
+    try:
+        result = json.loads(body).get("result")
+        return int(result["message_id"]) if isinstance(result, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def settle(ctx: AppContext, chat_id: int, day: date, ids: list[int], error: str, clock: Clock) -> None:

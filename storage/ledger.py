@@ -4,8 +4,9 @@ Exactly once, and after a crash at least once with a window of milliseconds for 
 
 - ``claim`` INSERTs the (chat, day, kind) row as 'claimed'; the unique constraint lets one caller win, so a
   second job run, a second process or a restart gets False while the claim is alive.
-- Right before each HTTP attempt the sender calls ``begin_attempt`` (→ 'sending'); after Telegram answered
-  with the message, ``part_sent`` appends its id (→ 'claimed' again). ``complete`` (→ 'sent') ends it;
+- Right before each HTTP attempt the sender calls ``begin_attempt`` (→ 'sending'); as soon as Telegram's
+  answer is read, ``part_sent`` appends the message id (→ 'claimed' again), or ``attempt_refused`` notes
+  an error answer (nothing went out → 'claimed'). ``complete`` (→ 'sent') ends it;
   ``fail`` (→ 'failed', nothing went out) lets a later run retry. Every step refreshes ``active_at``.
 - Only a 'failed' row, or a claim silent for longer than ``stale_after`` (its process died), may be claimed
   again, up to ``max_attempts`` claims in all, by a conditional UPDATE so two takers cannot both win. The
@@ -14,8 +15,8 @@ Exactly once, and after a crash at least once with a window of milliseconds for 
   ``message_ids``, so resuming is exactly once. A dead claim in 'sending' is in doubt: the process died
   between ``begin_attempt`` and ``part_sent``, and Telegram cannot be asked whether that message arrived.
   The part is sent again (a reminder matters more than a rare repeat) and ``doubtful`` is counted. A
-  duplicate needs the kill to land after Telegram accepted the message and before ``part_sent`` committed,
-  a window of one HTTP answer plus one commit (milliseconds).
+  duplicate needs the kill to land after Telegram accepted the message and before ``part_sent`` committed:
+  the answer's way back plus one commit (milliseconds; the README gives the measured rate).
 - Without ``stale_after`` a claim is never taken over (the old at-most-once rule): ``stale_claims`` lists
   them.
 - If some messages of a split digest went out before an error, call ``complete`` with the ids that were
@@ -101,6 +102,15 @@ def begin_attempt(s: Session, *, chat_id: int, day: date, kind: str = "digest", 
         s,
         [*_row(chat_id, day, kind), col(DeliveryRow.status).in_(LIVE)],
         {"status": SENDING, "active_at": now},
+    )
+
+
+def attempt_refused(s: Session, *, chat_id: int, day: date, kind: str = "digest", now: datetime) -> None:
+    """Telegram answered the attempt with an error: nothing went out, no attempt in flight any more."""
+    _update(
+        s,
+        [*_row(chat_id, day, kind), col(DeliveryRow.status) == SENDING],
+        {"status": CLAIMED, "active_at": now},
     )
 
 
