@@ -4,7 +4,7 @@ Run as `.venv/bin/python bench/digest.py [--quick] [--pg URL] [--subscriptions N
 
 A synthetic district: 1,000 concrete units (departments, towns, streets) and three group names
 (各单位, 区政府各部门, 各街镇); 10,000 subscriptions (9,000 chats, 1,000 of them following two units);
-tasks with 2.5 assignments each on average, 1% of them also assigned to a group, due dates spread over
+tasks with 2.5 assignments each on average, 1% of the assignments naming a group, due dates spread over
 the year around the digest day (5% undated), a fifth of the direct assignments already done.
 For each size the database is filled afresh with Core executemany inserts, then a fresh interpreter runs
 the real path: `storage.digest.group_routes_for` + `open_items` (the query, with its grouping in Python; the
