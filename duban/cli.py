@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.matching import match_unit
 from core.deadlines import resolve as resolve_deadline
@@ -24,7 +25,7 @@ from core.pipeline import PreparedTask
 from core.plandiff import diff_lines
 from duban.config import TOKEN_ENV, ConfigError, Settings, load_settings, telegram_token
 from duban.context import AppContext, open_context
-from duban.dbcli import db_app
+from duban.dbcli import db_app, unreachable
 from duban.importing import ImportOutcome, compare_document, import_document, read_plan, store_document
 from jobs.digest import DeliveryReport, compose, compose_items, deliver_digests, group_routes, sends_today
 from storage import crud, subscriptions
@@ -67,9 +68,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def context(config: str | None) -> AppContext:
     """Settings, logging, engine and unit directory, or a clear error."""
     try:
-        return open_context(load_settings(config))
+        settings = load_settings(config)
+        return open_context(settings)
     except (ConfigError, DocumentError, SchemaError) as exc:
         raise fail(str(exc)) from None
+    except (OperationalError, DBAPIError) as exc:
+        raise unreachable(settings, exc) from None
 
 
 def parse_iso_date(value: str | None, option: str) -> date | None:

@@ -224,3 +224,10 @@ def test_json_shows_done_per_unit_and_task_status(cli: CliRunner, tmp_path: Path
     with session_scope(engine) as s:
         progress.mark_done(s, task_id=1, unit_id=data.id, user_id=8, user_name="李四", note="已上线", now=now)
     assert stored_tasks(cli)[0]["status"] == "done"
+
+
+def test_unreachable_database_is_one_clear_line(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUBAN_DATABASE_URL", "postgresql://postgres:secret@127.0.0.1:1/nowhere")
+    code, output = invoke(cli, "tasks")
+    assert code == 2
+    assert "无法连接数据库" in output and "secret" not in output and "Traceback" not in output
