@@ -30,10 +30,8 @@ import random
 import re
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -43,12 +41,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _engines import pg_engine, sqlite_engine  # noqa: E402
 from sqlalchemy import Engine, event, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from core.digest import render_digest, select_digest  # noqa: E402
 from core.units import UnitDirectory  # noqa: E402
-from storage.db import database_url, make_engine, session_scope, upgrade  # noqa: E402
+from storage.db import make_engine, session_scope  # noqa: E402
 from storage.digest import group_routes_for, open_items  # noqa: E402
 from storage.models import (  # noqa: E402
     AssignmentRow,
@@ -276,39 +274,6 @@ def measure_in_child(engine: Engine) -> dict[str, Any]:
         [sys.executable, __file__, "--child", url], capture_output=True, text=True, check=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@contextmanager
-def sqlite_engine() -> Iterator[Engine]:
-    """A migrated SQLite file in a temporary directory."""
-    with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        upgrade(engine)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
-
-
-@contextmanager
-def pg_engine(base_url: str) -> Iterator[Engine]:
-    """A migrated scratch database on base_url's PostgreSQL server, dropped afterwards."""
-    base = make_url(database_url(base_url))
-    name = f"duban_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = make_engine(base.render_as_string(hide_password=False)).execution_options(
-        isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run_backend(

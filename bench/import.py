@@ -23,11 +23,8 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,12 +32,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from _engines import pg_engine, sqlite_engine  # noqa: E402
+from sqlalchemy import Engine, func, select  # noqa: E402
 
 from core.units import UnitDirectory  # noqa: E402
 from duban.importing import import_document, read_plan  # noqa: E402
-from storage.db import database_url, make_engine, session_scope, upgrade  # noqa: E402
+from storage.db import session_scope  # noqa: E402
 from storage.models import AssignmentRow, PlanRow, TaskRow, UnitRow  # noqa: E402
 
 SAMPLE = ROOT / "duban" / "sample_plan.txt"
@@ -66,39 +63,6 @@ def variant(sample: str, i: int, tasks: int) -> bytes:
         cells[2] = f"{cells[2]}（第{i}号计划第{n + 1}项）"
         out.append("\t".join(cells))
     return ("\n".join([*head, *out]) + "\n").encode("utf-8")
-
-
-@contextmanager
-def sqlite_engine() -> Iterator[Engine]:
-    """A migrated SQLite file in a temporary directory."""
-    with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        upgrade(engine)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
-
-
-@contextmanager
-def pg_engine(base_url: str) -> Iterator[Engine]:
-    """A migrated scratch database on base_url's PostgreSQL server, dropped afterwards."""
-    base = make_url(database_url(base_url))
-    name = f"duban_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = make_engine(base.render_as_string(hide_password=False)).execution_options(
-        isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def counts(engine: Engine) -> dict[str, int]:
