@@ -195,7 +195,7 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 async def test_two_presses_of_one_button_and_two_undos_leave_one_state(
     tmp_path: Path, fake: FakeTelegram
 ) -> None:
-    chat = -7201
+    chat = -7201  # two users press in one group; replies into a group are paced at one every 3 s
     ctx = make_context(tmp_path, fake)
     import_plan(ctx)
     subscribe_chats(ctx, [chat])
@@ -220,7 +220,6 @@ async def test_two_presses_of_one_button_and_two_undos_leave_one_state(
         sent_before = len(fake.sent(chat))
         for user in (81, 82):
             fake.user_message(chat, "/undo 2", user_id=user)
-        # Replies into one group are paced at 20 a minute (one every 3 s).
         await fake.wait_until(
             lambda: len(fake.sent(chat)) >= sent_before + 2, timeout=15, what="two /undo answers"
         )
@@ -271,3 +270,27 @@ def test_concurrent_marks_and_undos_from_two_instances(engine: Engine, tmp_path:
         assert sorted(undos) == [False, True]
         with session_scope(engine) as s:
             assert progress.completion(s, task_id=2, unit_id=uid) is None
+
+
+# --- a group upgraded to a supergroup while the bot was away --------------------------------------------
+
+
+async def test_a_send_into_a_migrated_group_follows_it_and_the_ledger_row_moves(tmp_path: Path) -> None:
+    old, new = -7601, -1_000_000_007_601
+    async with FakeTelegram() as fake:
+        fake.add_chat(old, chat_type="group", title="审计局工作群")
+        ctx = make_context(tmp_path, fake)
+        import_plan(ctx)
+        subscribe_chats(ctx, [old])
+        fake.migrate_group(old, new)  # the bot does not poll here: it learns of it from the 400 answer
+        first = await send_digests(ctx, fake.token, TODAY, None)
+        again = await send_digests(ctx, fake.token, TODAY, None)  # the new id is now the subscribed chat
+    assert list(first.sent) == [old] and len(digests_for(fake, new, TODAY)) == 1
+    assert again.skipped == [new] and not again.sent
+    with session_scope(ctx.engine) as s:
+        assert ledger.delivery(s, chat_id=old, day=TODAY) is None
+        row = ledger.delivery(s, chat_id=new, day=TODAY)
+        assert row is not None and row.status == "sent"
+        assert [
+            c for c, _ in subscriptions.chat_subscriptions(s, new)
+        ] and not subscriptions.chat_subscriptions(s, old)
