@@ -294,7 +294,9 @@ async def tasks_cmd(update: Update, context: Context) -> None:
     if not items:
         await reply(update, texts.NO_OPEN_ITEMS)
         return
-    text = render_task_list(items, today=today, limit=ctx.settings.digest.message_limit)
+    text = render_task_list(
+        items, today=today, limit=ctx.settings.digest.message_limit, thresholds=ctx.thresholds
+    )
     sent = await reply(update, text)
     if sent is not None:
         listed = [i for i in items if f"#{i.task_id} " in text]

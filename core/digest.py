@@ -291,7 +291,13 @@ def render_digest(
     )
 
 
-def render_task_list(items: Iterable[DigestItem], *, today: date, limit: int = 4000) -> str:
+def render_task_list(
+    items: Iterable[DigestItem],
+    *,
+    today: date,
+    limit: int = 4000,
+    thresholds: Thresholds | None = DEFAULT_THRESHOLDS,
+) -> str:
     """The /tasks answer: open items overdue first, soonest first; cut with a count when too long."""
     ordered = _unique(items, today)
     if not ordered:
@@ -300,7 +306,7 @@ def render_task_list(items: Iterable[DigestItem], *, today: date, limit: int = 4
     lines = [header]
     size = tg_len(header)
     for n, item in enumerate(ordered):
-        line = item_line(item, today=today, content_chars=40)
+        line = item_line(item, today=today, content_chars=40, thresholds=thresholds)
         rest = len(ordered) - n
         tail = f"……另有{rest}项未列出。"
         # Keep room for the tail line in case a later item does not fit.

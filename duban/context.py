@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from core.oversight import Thresholds
 from core.units import UnitDirectory
 from core.workdays import WorkCalendar
 from duban.config import ConfigError, Settings
@@ -21,6 +22,12 @@ class AppContext:
     engine: Engine
     directory: UnitDirectory
     calendar: WorkCalendar | None = None
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """Colour thresholds from config ([digest] window_days, [oversight] yellow_days and fresh_days)."""
+        o = self.settings.oversight
+        return Thresholds(self.settings.digest.window_days, o.yellow_days, o.fresh_days)
 
 
 def load_directory(settings: Settings) -> UnitDirectory:

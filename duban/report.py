@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from core.digest import RECURRENCE_CN, ROLE_CN
-from core.oversight import COLOUR_CN, Thresholds
+from core.oversight import COLOUR_CN
 from duban.context import AppContext
 from storage.db import session_scope
 from storage.digest import group_routes_for
@@ -259,19 +259,11 @@ def report_filename(today: date, plan_id: int | None = None) -> str:
     return f"督办台账_{today.isoformat()}" + (f"_plan{plan_id}" if plan_id else "") + ".xlsx"
 
 
-def thresholds_of(ctx: AppContext) -> Thresholds:
-    """The colour thresholds from config ([digest] window_days, [oversight] yellow_days and fresh_days)."""
-    o = ctx.settings.oversight
-    return Thresholds(ctx.settings.digest.window_days, o.yellow_days, o.fresh_days)
-
-
 def collect(ctx: AppContext, *, today: date, plan_id: int | None = None) -> list[LedgerRow]:
     """The 台账 rows as of today, for one plan or all."""
     with session_scope(ctx.engine) as s:
         routes = group_routes_for(s, ctx.directory, ctx.settings.routing)
-        return ledger_rows(
-            s, today=today, group_routes=routes, plan_id=plan_id, thresholds=thresholds_of(ctx)
-        )
+        return ledger_rows(s, today=today, group_routes=routes, plan_id=plan_id, thresholds=ctx.thresholds)
 
 
 def stamp(now: datetime) -> str:

@@ -89,7 +89,14 @@ def compose_items(
     for chat_id, chat_items in sorted(items.items()):
         if unit is not None:
             chat_items = [i for i in chat_items if i.unit == unit]
-        d = select_digest(chat_items, today=day, window_days=digest.window_days)
+        t = ctx.thresholds
+        d = select_digest(
+            chat_items,
+            today=day,
+            window_days=t.window_days,
+            yellow_days=t.yellow_days,
+            fresh_days=t.fresh_days,
+        )
         messages = render_digest(d, limit=digest.message_limit)
         if messages:
             out[chat_id] = messages

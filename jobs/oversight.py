@@ -20,7 +20,7 @@ from telegram.ext import Application, ContextTypes, Job
 from core.digest import DigestItem, date_cn, item_line, select_digest, short_text, weekday_cn
 from core.oversight import checkin_period, escalation_targets, group_by_unit
 from duban.context import AppContext
-from duban.report import ReportError, chart_png, collect, report_caption, report_filename, thresholds_of
+from duban.report import ReportError, chart_png, collect, report_caption, report_filename
 from duban.report import workbook_bytes as make_workbook
 from jobs.digest import group_routes, leads, sends_today
 from storage import ledger, oversight
@@ -53,7 +53,7 @@ def urge_callback(task_id: int, unit_id: int) -> str:
 
 def red_items(ctx: AppContext, *, today: date) -> tuple[list[DigestItem], dict[int, set[int]]]:
     """Every overdue item of every unit (recurring ones at their current occurrence) and the tasks' leads."""
-    t = thresholds_of(ctx)
+    t = ctx.thresholds
     with session_scope(ctx.engine) as s:
         per_unit = oversight.all_open_items(s, group_routes=group_routes(ctx, s))
         red = [

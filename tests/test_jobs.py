@@ -12,8 +12,9 @@ from bot_harness import AFTER_DIGEST, BEFORE_DIGEST, SH, TODAY, Clock, import_pl
 from botapi import FakeTelegram
 from telegram.ext import Application
 
+from core.digest import DigestItem
 from duban.context import AppContext
-from jobs.digest import JOB_NAME, deliver_digests, sends_today
+from jobs.digest import JOB_NAME, compose_items, deliver_digests, sends_today
 from storage import ledger, subscriptions
 from storage.db import session_scope
 
@@ -195,3 +196,14 @@ async def test_a_failed_chat_is_retried_later_the_same_day_only(fake: FakeTelegr
         await retry.run(app)
     assert len(digests_in(fake, CHATS[0])) == 1
     assert delivery_status(ctx, CHATS[0])[:2] == ("sent", 2)  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("extra", "colour"), [("", "🔵蓝"), ("[oversight]\nyellow_days = 5\n", "🟡黄")])
+def test_digest_colours_follow_configured_thresholds(
+    tmp_path: Path, fake: FakeTelegram, extra: str, colour: str
+) -> None:
+    context = make_context(tmp_path, fake, extra)
+    day = date(2026, 3, 2)
+    item = DigestItem(1, 1, "区教育局", "owner", "1", "更新公开目录", date(2026, 3, 6), "计划", "fixed", None)
+    [message] = compose_items(context, {42: [item]}, day=day)[42]
+    assert f"#1 {colour}" in message.text
