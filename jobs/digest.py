@@ -353,11 +353,11 @@ async def deliver_digests(
 
 
 def sends_today(ctx: AppContext, day: date) -> bool:
-    """Whether the digest goes out on day: every day, or official workdays only (调休 included)."""
+    """Whether the digest goes out on day: every day, or official workdays only (调休 and the override included)."""
     if not ctx.settings.digest.workdays_only:
         return True
     try:
-        return is_workday(day)
+        return is_workday(day, ctx.calendar)
     except UnknownYearError:
         # The calendar package does not know this year yet: fall back to Monday–Friday, and say so.
         logger.warning("节假日日历不包含 {} 年，按周一至周五发送", day.year)

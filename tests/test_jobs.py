@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from botapi import FakeTelegram
 from telegram.ext import Application
 
 from core.digest import DigestItem
+from core.workdays import WorkCalendar
 from duban.context import AppContext
 from jobs.digest import JOB_NAME, compose_items, deliver_digests, sends_today
 from storage import ledger, subscriptions
@@ -90,6 +92,21 @@ async def test_job_is_a_cron_at_the_configured_time_with_grace_and_coalescing(
 )
 def test_the_digest_goes_out_on_official_workdays_only(ctx: AppContext, day: date, sends: bool) -> None:
     assert sends_today(ctx, day) is sends
+
+
+@pytest.mark.parametrize(
+    ("day", "sends"),
+    [
+        (date(2031, 1, 22), False),  # a Wednesday in the override's 春节
+        (date(2031, 1, 19), True),  # a Sunday the override makes a workday
+        (date(2031, 1, 20), True),  # an ordinary Monday
+    ],
+)
+def test_the_holiday_override_decides_the_digest_days(ctx: AppContext, day: date, sends: bool) -> None:
+    calendar = WorkCalendar.from_toml(
+        (Path(__file__).parent / "fixtures" / "holidays_override.toml").read_text(encoding="utf-8")
+    )
+    assert sends_today(replace(ctx, calendar=calendar), day) is sends
 
 
 async def test_job_twice_and_a_restart_send_one_digest_per_chat(fake: FakeTelegram, ctx: AppContext) -> None:
