@@ -42,7 +42,7 @@ _ALTERNATIVES: list[tuple[str, str]] = [
     ("weekly", r"每(?P<wk_n>两|二|2)?个?(?:周|星期)"),
     ("halfyearly", r"每半年|半年一次"),
     ("quarterly", r"(?:每个?|按|逐)季度?"),
-    ("monthly", r"(?:每个?|按|逐)月(?!份)"),
+    ("monthly", rf"(?:每个?|按|逐)月(?!份)(?:(?P<mo_d>{_DAY})[日号]{_BEFORE}?)?"),
     (
         "yearly",
         rf"每年(?:度)?(?:(?P<yr_m>{_MONTH})月份?(?:(?P<yr_d>{_DAY})[日号])?(?P<yr_part>底|末)?{_BEFORE}?)?",
@@ -156,10 +156,19 @@ def _next_yearly(anchor: date, month: int, day: int | None) -> date:
     return _first_on_or_after(anchor, [at(anchor.year), at(anchor.year + 1)])
 
 
+def _next_monthly(anchor: date, day: int) -> date:
+    """The next given day of a month on or after anchor (the month's last day where the month is shorter)."""
+    following_year, following_month = divmod(anchor.year * 12 + anchor.month, 12)  # month is 1-based
+    ends = [_month_end(anchor.year, anchor.month), _month_end(following_year, following_month + 1)]
+    return _first_on_or_after(anchor, [end.replace(day=min(day, end.day)) for end in ends])
+
+
 def next_occurrence(recurrence: str, due: date, today: date) -> date:
     """The occurrence of a recurring duty a reminder should show on today: due itself until it passes, then the next one."""
     if due >= today:
         return due
+    if recurrence == "monthly" and due != _month_end(due.year, due.month):
+        return _next_monthly(today, due.day)  # 每月10日前: the 10th of every month, not its last day
     if recurrence in _PERIOD_MONTHS:
         return _next_period_end(today, _PERIOD_MONTHS[recurrence])
     step = {"weekly": 7, "biweekly": 14}.get(recurrence)
@@ -232,6 +241,9 @@ def _resolve_match(
     if family == "quarterly":
         return _recurring(phrase, span, "quarterly", anchor)
     if family == "monthly":
+        if m["mo_d"]:
+            due = _next_monthly(anchor, cn_to_int(m["mo_d"]))
+            return Deadline(text=phrase, kind="recurring", due=due, recurrence="monthly", span=span)
         return _recurring(phrase, span, "monthly", anchor)
     if family == "halfyearly":
         return _recurring(phrase, span, "halfyearly", anchor)

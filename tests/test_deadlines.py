@@ -86,6 +86,10 @@ CONVENTIONS = [
     ("每季度", 2022, D(2022, 12, 31), "recurring", D(2022, 12, 31), (), {"recurrence": "quarterly"}),
     ("每月", 2022, PUDONG_ISSUED, "recurring", D(2022, 3, 31), (), {"recurrence": "monthly"}),
     ("每月不少于1次", 2022, None, "recurring", D(2022, 1, 31), (), {"recurrence": "monthly"}),
+    # A day of the month is kept: 每月10日前 is the 10th of every month, not its last day.
+    ("每月10日前", 2022, PUDONG_ISSUED, "recurring", D(2022, 4, 10), (), {"recurrence": "monthly"}),
+    ("每月5号", 2022, None, "recurring", D(2022, 1, 5), (), {"recurrence": "monthly"}),
+    ("每月十五日前", 2022, D(2022, 12, 20), "recurring", D(2023, 1, 15), (), {"recurrence": "monthly"}),
     ("2周至少更新1次", 2022, PUDONG_ISSUED, "recurring", D(2022, 4, 4), (), {"recurrence": "biweekly"}),
     ("每两周", 2022, None, "recurring", D(2022, 1, 15), (), {"recurrence": "biweekly"}),
     ("每年8月", 2023, JIADING_ISSUED, "recurring", D(2023, 8, 31), (), {"recurrence": "yearly"}),
@@ -405,6 +409,9 @@ def test_cn_to_int(token: str, value: int) -> None:
         ("quarterly", date(2022, 3, 31), date(2022, 4, 1), date(2022, 6, 30)),
         ("quarterly", date(2022, 3, 31), date(2023, 1, 5), date(2023, 3, 31)),
         ("monthly", date(2022, 1, 31), date(2022, 3, 1), date(2022, 3, 31)),
+        ("monthly", date(2022, 4, 10), date(2022, 4, 11), date(2022, 5, 10)),  # 每月10日前 keeps the 10th
+        ("monthly", date(2022, 4, 10), date(2022, 12, 11), date(2023, 1, 10)),
+        ("monthly", date(2022, 1, 30), date(2022, 2, 1), date(2022, 2, 28)),  # a shorter month: its last day
         ("halfyearly", date(2022, 6, 30), date(2022, 7, 1), date(2022, 12, 31)),
         ("weekly", date(2022, 3, 7), date(2022, 3, 15), date(2022, 3, 21)),
         ("biweekly", date(2022, 3, 7), date(2022, 3, 21), date(2022, 3, 21)),
