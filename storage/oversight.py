@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from core.digest import DigestItem
 from core.oversight import DEFAULT_THRESHOLDS, Thresholds, colour_of, current_occurrence, occurrences
@@ -106,20 +106,31 @@ def decide_extension(
     s: Session, ext_id: int, *, approve: bool, admin_id: int, admin_name: str | None, now: datetime
 ) -> ExtensionRow | None:
     """Approve (the task's due date moves) or deny a pending request; None when it is not pending any more."""
-    row = s.get(ExtensionRow, ext_id)
-    if row is None or row.status != PENDING:
+    # The status changes by a conditional UPDATE: of two admins pressing at once exactly one decides, and a
+    # denial can never meet a due date another admin's approval has already moved.
+    decided = s.execute(
+        update(ExtensionRow)
+        .where(col(ExtensionRow.id) == ext_id, col(ExtensionRow.status) == PENDING)
+        .values(
+            status=APPROVED if approve else DENIED,
+            decided_by=admin_id,
+            decided_by_name=admin_name,
+            decided_at=now,
+        )
+    )
+    if not decided.rowcount:  # type: ignore[attr-defined]
         return None
-    row.status = APPROVED if approve else DENIED
-    row.decided_by, row.decided_by_name, row.decided_at = admin_id, admin_name, now
+    row = s.exec(
+        select(ExtensionRow).where(ExtensionRow.id == ext_id).execution_options(populate_existing=True)
+    ).one()
     if approve:
         task = s.get(TaskRow, row.task_id)
         if task is not None:
             # The history keeps the date actually replaced, in case another extension moved it meanwhile.
             row.old_due = task.due or row.old_due
             task.due = row.new_due
-            s.add(task)
-    s.add(row)
-    s.flush()
+            s.add_all([task, row])
+            s.flush()
     return row
 
 

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
-from storage import crud, ledger, progress, subscriptions
+from storage import crud, ledger, oversight, progress, subscriptions
 from storage.db import session_scope
 from storage.digest import group_routes_for, items_by_unit, open_items
 from storage.models import (
     AssignmentRow,
     CompletionRow,
     DeliveryRow,
+    ExtensionRow,
     PlanRow,
     SubscriptionRow,
     TaskRow,
@@ -457,3 +458,38 @@ def test_record_items_and_items_of_message(s: Session) -> None:
         (3, unit_ids(s)["区教育局"]),
     ]
     assert ledger.items_of_message(s, chat_id=6, message_id=77) == []
+
+
+@pytest.mark.parametrize("first_approves", [True, False])
+def test_an_extension_is_decided_once_when_two_admins_press_at_the_same_time(
+    engine: Engine, first_approves: bool
+) -> None:
+    with session_scope(engine) as s:
+        ext_id = oversight.request_extension(
+            s,
+            task_id=1,
+            unit_id=unit_ids(s)["区教育局"],
+            chat_id=11,
+            new_due=date(2026, 4, 30),
+            reason="等待批复",
+            user_id=1,
+            user_name="联络员",
+            now=NOW,
+        ).id  # type: ignore[union-attr]
+    with session_scope(engine) as late:
+        seen = late.get(ExtensionRow, ext_id)  # this press has read the request: pending
+        assert seen is not None and seen.status == "pending"
+        # Another admin's press is committed between this press's read and its write.
+        with session_scope(engine) as first:
+            assert oversight.decide_extension(
+                first, ext_id or 0, approve=first_approves, admin_id=7, admin_name="甲", now=NOW
+            )
+        decided = oversight.decide_extension(
+            late, ext_id or 0, approve=not first_approves, admin_id=8, admin_name="乙", now=NOW
+        )
+        assert decided is None
+    with session_scope(engine) as s:
+        row, task = s.get(ExtensionRow, ext_id), s.get(TaskRow, 1)
+        assert row is not None and task is not None
+        assert (row.status, row.decided_by) == ("approved" if first_approves else "denied", 7)
+        assert task.due == (date(2026, 4, 30) if first_approves else date(2026, 3, 31))
