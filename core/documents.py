@@ -212,7 +212,10 @@ def _find_issuer(lines: list[str], issued_at: int | None) -> str | None:
 # Table layout: `序号 任务名称 任务内容 责任单位 时间节点`, tab-separated
 # ---------------------------------------------------------------------------------------------------------
 
-_FIELDS = ("seq", "category", "content", "units", "deadline")
+# The usual column order; a header whose columns cannot be told by name is read in it.
+_ORDER = ("seq", "category", "content", "units", "deadline")
+# Besides one units column a table may split them by role: 牵头单位 (lead) and 配合单位 (support).
+_FIELDS = (*_ORDER, "lead", "support")
 _HEADER_NAMES = {
     "seq": ("序号", "编号"),
     "category": ("任务名称", "任务", "工作任务", "主要任务", "重点任务", "主要工作任务", "事项"),
@@ -226,16 +229,21 @@ _HEADER_NAMES = {
         "具体措施",
         "具体任务",
     ),
-    "units": ("责任单位", "决策承办单位", "牵头单位", "责任部门", "承办单位", "负责单位", "责任主体"),
+    "units": ("责任单位", "决策承办单位", "责任部门", "承办单位", "负责单位", "责任主体"),
+    "lead": ("牵头单位", "牵头部门", "牵头责任单位"),
+    "support": ("配合单位", "配合部门", "协办单位", "协助单位", "参与单位"),
     "deadline": ("时间节点", "完成时限", "完成时间", "时限", "时间安排", "进度安排", "完成时限要求"),
 }
 # When a header cell is none of the above, a word in it still tells the column.
 _HEADER_HINTS = (
+    ("lead", ("牵头",)),
+    ("support", ("配合", "协办", "协助")),
     ("units", ("单位", "部门")),
     ("deadline", ("时限", "时间", "节点")),
     ("content", ("内容", "要求")),
 )
-_SEQ = re.compile(r"^\d{1,4}$")
+_UNIT_FIELDS = frozenset({"units", "lead", "support"})
+_SEQ = re.compile(r"^(?P<n>\d{1,4})\s*[.．、]?$")
 
 
 def _header_columns(cells: list[str]) -> dict[str, int] | None:
@@ -250,9 +258,12 @@ def _header_columns(cells: list[str]) -> dict[str, int] | None:
             field_name = next((f for f, hints in _HEADER_HINTS if any(h in name for h in hints)), None)
         if field_name and field_name not in columns:
             columns[field_name] = index
+    if "content" not in columns and "category" in columns and columns.keys() & _UNIT_FIELDS:
+        # `序号 工作任务 牵头单位 配合单位 完成时限`: the only task column holds the task itself.
+        columns["content"] = columns.pop("category")
     # A header we cannot map by name is read in the usual column order.
-    if {"content", "units"} - columns.keys() and len(names) == len(_FIELDS):
-        return {f: i for i, f in enumerate(_FIELDS)}
+    if ("content" not in columns or not columns.keys() & _UNIT_FIELDS) and len(names) == len(_ORDER):
+        return {f: i for i, f in enumerate(_ORDER)}
     return columns if "content" in columns else None
 
 
@@ -297,9 +308,10 @@ def _parse_table(lines: list[str]) -> list[Task]:
         if columns is None:
             continue
         first = cells[0].strip()
-        if _SEQ.match(first):
+        if seq := _SEQ.match(first):
             rows.append(_Row())
-            rows[-1].add(columns, width, cells)
+            # `1.` or `1、` (typed, or numbered by Word) is the number 1.
+            rows[-1].add(columns, width, [seq["n"], *cells[1:]])
         elif rows and rows[-1].open_at is not None and (first or len(cells) == 1):
             # The row above stopped inside a cell (a line break in the PDF): this line goes on from there.
             rows[-1].add(columns, width, cells, rows[-1].open_at)
@@ -307,6 +319,13 @@ def _parse_table(lines: list[str]) -> list[Task]:
             # The cells of the row above continue on this line, column by column (a row split over pages).
             rows[-1].add(columns, width, cells)
     return _carry_down(rows)
+
+
+def _units_cells(row: _Row) -> str:
+    """The row's units as one cell, the 牵头单位 and 配合单位 columns marked with their role words."""
+    lead, support = row.text("lead"), row.text("support")
+    parts = [row.text("units"), f"{lead}牵头" if lead else "", f"{support}配合" if support else ""]
+    return "，".join(p for p in parts if p)
 
 
 def _carry_down(rows: list[_Row]) -> list[Task]:
@@ -317,9 +336,9 @@ def _carry_down(rows: list[_Row]) -> list[Task]:
         own_category = normalize_spaces(row.text("category"))
         if own_category:
             category = own_category
-            units_text, deadline = row.text("units"), normalize_spaces(row.text("deadline"))
+            units_text, deadline = _units_cells(row), normalize_spaces(row.text("deadline"))
         else:
-            units_text = row.text("units") or units_text
+            units_text = _units_cells(row) or units_text
             deadline = normalize_spaces(row.text("deadline")) or deadline
         tasks.append(
             Task(

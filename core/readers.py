@@ -218,9 +218,6 @@ def _cell_text(text: str) -> str:
     return _WS.sub(" ", text.replace("\r", "\n").replace("\n", " ")).strip()
 
 
-_SEQ_MARK = re.compile(r"^(\d{1,4})\s*[.．、]$")
-
-
 class _Carried(str):
     """The text of a vertically merged cell, repeated in a row the merge covers."""
 
@@ -255,10 +252,6 @@ def _table_lines(rows: list[list[str]]) -> list[str]:
             "" if isinstance(c, _Carried) and (continuation or i in blank_when_carried) else _cell_text(c)
             for i, c in enumerate(cells)
         ]
-        seq_at = columns.get("seq", 0)
-        if seq_at < len(cells):
-            # `1.` or `1、` (typed or numbered by Word) is the number 1 that parse_plan reads.
-            cells[seq_at] = _SEQ_MARK.sub(r"\1", cells[seq_at])
         while cells and not cells[-1]:
             cells.pop()
         lines.append("\t".join(cells) if any(cells) else "")

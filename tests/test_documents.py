@@ -461,3 +461,51 @@ def test_normalize_spaces(text: str, expected: str) -> None:
 def test_layout_detection(text: str, layout: str, count: int) -> None:
     plan = parse_plan(text)
     assert (plan.layout, len(plan.tasks)) == (layout, count)
+
+
+# Table headers a clerk may use besides the seeds': one task column, units split by role, numbers as `1.`.
+_TWO_UNIT_COLUMNS = (
+    "序号\t工作任务\t牵头单位\t配合单位\t完成时限\n"
+    "1\t编制公开目录\t区司法局\t区财政局、各街道\t6月底前\n"
+    "2\t更新专栏\t区大数据中心\t\t全年\n"
+)
+_ROLE_COLUMNS = (
+    "序号\t任务名称\t任务内容\t牵头单位\t配合单位\t时间节点\n"
+    "1\t目录\t编制公开目录\t区司法局、区民政局\t区财政局\t6月底前\n"
+)
+_DOTTED_SEQ = "序号\t任务名称\t任务内容\t责任单位\t时间节点\n1.\t目录\t编制公开目录\t区司法局\t6月底前\n2、\t\t更新专栏\t区民政局\t全年\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "seq", "content", "units", "deadline"),
+    [
+        (
+            _TWO_UNIT_COLUMNS,
+            "1",
+            "编制公开目录",
+            [("区司法局", "lead"), ("区财政局", "support"), ("各街道", "support")],
+            "6月底前",
+        ),
+        (_TWO_UNIT_COLUMNS, "2", "更新专栏", [("区大数据中心", "lead")], "全年"),
+        (
+            _ROLE_COLUMNS,
+            "1",
+            "编制公开目录",
+            [("区司法局", "lead"), ("区民政局", "lead"), ("区财政局", "support")],
+            "6月底前",
+        ),
+        (_DOTTED_SEQ, "1", "编制公开目录", [("区司法局", "owner")], "6月底前"),
+        (_DOTTED_SEQ, "2", "更新专栏", [("区民政局", "owner")], "全年"),
+    ],
+)
+def test_table_header_variants(
+    text: str, seq: str, content: str, units: list[tuple[str, str]], deadline: str
+) -> None:
+    plan = parse_plan(text, year=2024)
+    t = task(plan, seq)
+    assert (plan.layout, t.content, [(u.name, u.role) for u in t.units], t.deadline_text) == (
+        "table",
+        content,
+        units,
+        deadline,
+    )
