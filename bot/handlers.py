@@ -39,6 +39,8 @@ from storage.models import UnitRow
 
 Context = ContextTypes.DEFAULT_TYPE
 MAX_UNIT_BUTTONS = 60
+# Task and plan numbers typed by people; longer ones overflow SQLite's INTEGER instead of finding nothing.
+MAX_NUMBER_DIGITS = 9
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -308,9 +310,10 @@ async def tasks_cmd(update: Update, context: Context) -> None:
 
 
 def parse_task_number(arg: str) -> int | None:
-    """12, #12 or ＃12 → 12."""
+    """12, #12, ＃１２ → 12; None for anything else, also for more digits than any stored id has."""
     digits = arg.strip().lstrip("#＃")
-    return int(digits) if digits.isdigit() else None
+    # isdecimal, not isdigit: int() refuses superscripts like ², which isdigit accepts.
+    return int(digits) if digits.isdecimal() and len(digits) <= MAX_NUMBER_DIGITS else None
 
 
 async def mark(

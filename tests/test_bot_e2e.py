@@ -24,6 +24,7 @@ from sqlmodel import select
 from telegram.ext import Application
 
 from bot import texts
+from bot.oversight import EXTEND_USAGE, PROGRESS_USAGE
 from core.digest import done_callback, make_callback
 from duban.context import AppContext
 from jobs.digest import deliver_digests
@@ -283,6 +284,21 @@ async def test_done_and_undo_by_command_with_a_note(
     assert (await say(fake, OFFICER, "/undo 3"))["text"] == "已撤销：#3（区教育局）恢复为未完成。"
     assert done_pairs(ctx) == set()
     assert (await say(fake, OFFICER, "/done"))["text"] == texts.DONE_USAGE
+
+
+async def test_an_item_number_that_is_no_number_gets_the_usage_not_an_error(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    await subscribe(fake, OFFICER, "区教育局")
+    for command, usage in [
+        ("/done ²", texts.DONE_USAGE),  # str.isdigit() says yes, int() says no
+        ("/undo ³", texts.UNDO_USAGE),
+        ("/done 99999999999999999999", texts.DONE_USAGE),  # beyond SQLite's INTEGER
+        ("/progress ² 已完成初稿", PROGRESS_USAGE),
+        ("/extend 99999999999999999999 4月30日 等待批复", EXTEND_USAGE),
+    ]:
+        assert (await say(fake, OFFICER, command))["text"] == usage, command
+    assert (await say(fake, OFFICER, "/done ３"))["text"] == "已标记完成：#3（区教育局）。"
 
 
 async def test_a_group_task_done_by_one_unit_stays_open_for_the_others(
