@@ -450,7 +450,9 @@ def _split_units_clause(text: str) -> tuple[str, list[str]]:
                 end = index
                 break
         rest.append(text[position : opening.start()])
-        clauses.append(text[opening.end() : end])
+        # The label stays with the clause: `牵头单位：` and a later `配合单位：` give the units their roles.
+        label = re.sub(r"\s+", "", opening.group(0)[1:])
+        clauses.append(label + text[opening.end() : end])
         position = end + 1
     rest.append(text[position:])
     return "".join(rest), clauses

@@ -18,7 +18,10 @@ Splitting rules, in the order they are applied (each one is there because a seed
    the unnamed "others" cannot be routed to anybody (区人社局等部门 → 区人社局).
 6. A leading 各 distributes over the bare unit kinds that follow it in the list
    (各镇、街道 → 各镇、各街道; 各镇政府、街道办事处 → 各镇政府、各街道办事处).
-7. Names are normalised (no whitespace, parentheses full-width) and de-duplicated, first one wins.
+7. Labels name the role of what follows them up to the next label: ``牵头单位：A；配合单位：B`` → A lead,
+   B support (``责任单位：`` gives none); so do bracketed role words (``A（牵头），B（配合）``) and 会同
+   after a complete name (``A会同B负责`` → A lead, B support).
+8. Names are normalised (no whitespace, parentheses full-width) and de-duplicated, first one wins.
 """
 
 from __future__ import annotations
@@ -110,6 +113,13 @@ _ROLE_RANK: dict[str, int] = {"lead": 3, "support": 2, "owner": 1}
 _ETC = re.compile(r"等(?:其他|其它)?(?:相关|有关)?(?:部门|单位)?$")
 _CONJUNCTIONS: tuple[str, ...] = ("以及", "和", "及", "与")
 _LEADING_NOISE = re.compile(r"^(?:责任单位|牵头单位|配合单位|承办单位)?[:：]?\s*(?:由|会同|请)?")
+# `牵头单位：A；配合单位：B` labels the names after it until the next label; 责任单位： names no role.
+_ROLE_LABEL = re.compile(
+    r"(?:^|(?<=[；;，,。\s]))(?:(?P<lead>牵头(?:责任)?)|(?P<support>配合|协办|协助|参与)|责任|承办|主办|负责)"
+    r"(?:单位|部门)?\s*[:：]"
+)
+# `区司法局（牵头）`: a role word in brackets after a name reads as the bare role word.
+_BRACKETED_ROLE = re.compile(r"（\s*(牵头|配合|协助|协办|参与|负责|主责)\s*）")
 
 # Unit kinds a shared 各 distributes over (各镇、街道 → 各镇、各街道).
 _KIND_WORDS: frozenset[str] = frozenset(
@@ -319,17 +329,40 @@ def _distribute_each(names: list[str]) -> list[str]:
     return out
 
 
-def split_units(text: str, directory: UnitDirectory | None = None) -> list[UnitRef]:
-    """Split a units cell into units with roles; see the module docstring for the rules."""
-    text = re.sub(r"\s+", " ", text).replace("(", _OPEN).replace(")", _CLOSE).strip()
+def _together(text: str) -> str:
+    """`A会同B负责`: A leads and B supports, as in `A牵头，B负责`."""
+
+    def lead(m: re.Match[str]) -> str:
+        return "牵头，" if _ends_complete(_last_name(text[: m.start()])) else m.group(0)
+
+    return re.sub(r"会同", lead, text)
+
+
+def _labelled_chunks(text: str) -> list[tuple[Role | None, str]]:
+    """The text cut at role labels (`牵头单位：`, `配合单位：`), each piece with the role its label gives."""
+    chunks: list[tuple[Role | None, str]] = []
+    role: Role | None = None
+    start = 0
+    for m in _ROLE_LABEL.finditer(text):
+        chunks.append((role, text[start : m.start()]))
+        role = "lead" if m["lead"] else "support" if m["support"] else None
+        start = m.end()
+    chunks.append((role, text[start:]))
+    return [(r, chunk.strip(" ；;，,。")) for r, chunk in chunks if chunk.strip(" ；;，,。")]
+
+
+def _named(
+    text: str, directory: UnitDirectory | None, label_role: Role | None
+) -> list[tuple[str, Role | None]]:
+    """Names of one labelled piece with the role their role words (else the label) give them."""
     text = _LEADING_NOISE.sub("", text)
-    text = _split_after_lead(_repair_whitespace(text, directory))
+    text = _split_after_lead(_together(_repair_whitespace(text, directory)))
 
     pending: list[str] = []
     named: list[tuple[str, Role | None]] = []
 
     def flush(role: Role | None) -> None:
-        named.extend((n, role) for n in pending)
+        named.extend((n, role or label_role) for n in pending)
         pending.clear()
 
     for segment in _split_top(text):
@@ -342,6 +375,14 @@ def split_units(text: str, directory: UnitDirectory | None = None) -> list[UnitR
         if role is not None:
             flush(role)
     flush(None)
+    return named
+
+
+def split_units(text: str, directory: UnitDirectory | None = None) -> list[UnitRef]:
+    """Split a units cell into units with roles; see the module docstring for the rules."""
+    text = re.sub(r"\s+", " ", text).replace("(", _OPEN).replace(")", _CLOSE).strip()
+    text = _BRACKETED_ROLE.sub(r"\1", text)
+    named = [pair for role, chunk in _labelled_chunks(text) for pair in _named(chunk, directory, role)]
 
     has_lead = any(role == "lead" for _, role in named)
     names = _distribute_each([n for n, _ in named])

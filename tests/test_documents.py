@@ -509,3 +509,16 @@ def test_table_header_variants(
         units,
         deadline,
     )
+
+
+@pytest.mark.parametrize(
+    ("clause", "units"),
+    [
+        ("（牵头单位：区司法局；配合单位：区财政局）", [("区司法局", "lead"), ("区财政局", "support")]),
+        ("(牵 头单位:区司法局、区民政局)", [("区司法局", "lead"), ("区民政局", "lead")]),
+        ("（负责单位：区司法局）", [("区司法局", "owner")]),
+    ],
+)
+def test_prose_clause_labels_give_roles(clause: str, units: list[tuple[str, str]]) -> None:
+    plan = parse_plan(f"二、重点任务\n（一）编制目录。梳理公开事项，6月底前完成。{clause}\n", year=2024)
+    assert [(u.name, u.role) for u in plan.tasks[0].units] == units
