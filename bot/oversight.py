@@ -24,7 +24,7 @@ from bot.handlers import Context, app_ctx, edit_choice, is_admin, now, parse_tas
 from core.deadlines import parse_user_date
 from core.digest import date_cn, short_text
 from jobs.digest import group_routes
-from jobs.oversight import schedule_oversight, send_report
+from jobs.oversight import NOTHING_TO_REPORT, schedule_oversight, send_report
 from storage import ledger, oversight, progress
 from storage.db import session_scope
 from storage.models import TaskRow, UnitRow
@@ -62,6 +62,7 @@ URGE_NOBODY = "「{unit}」没有订阅的聊天，无法催办；已记录。"
 URGE_GONE = "这个事项已不存在。"
 REPORT_WAIT = "正在生成督办台账……"
 REPORT_EMPTY = "还没有可导出的事项。请先导入工作要点。"
+REPORT_FAILED = "督办台账没能发送成功，请稍后再发送 /report 重试。"
 REPORT_BAD_PLAN = "用法：/report [计划编号]，例如 /report 或 /report 2。"
 APPROVE, DENY = "批准延期", "拒绝"
 
@@ -375,8 +376,11 @@ async def report_cmd(update: Update, context: Context) -> None:
     else:
         today, clock = now(context).date(), context.bot_data["clock"]
         result = await send_report(context.bot, ctx, chat.id, today=today, clock=clock, plan_id=plan_id)
-        if isinstance(result, str):
+        if result == NOTHING_TO_REPORT:
             await reply(update, REPORT_EMPTY)
+        elif isinstance(result, str):
+            logger.warning("督办台账未能发送到聊天 {}：{}", chat.id, result)
+            await reply(update, REPORT_FAILED)
     raise ApplicationHandlerStop
 
 

@@ -32,6 +32,7 @@ Clock = Callable[[], datetime]
 # Telegram shows at most 100 buttons; a summary carries one 催办 button per overdue item up to this many.
 MAX_URGE_BUTTONS = 40
 TEXT_LIMIT = 3900
+NOTHING_TO_REPORT = "还没有可导出的事项。"
 
 
 @dataclass(slots=True)
@@ -254,10 +255,11 @@ async def send_report(
     """The 台账 to one chat: the summary and chart as a photo, the workbook as a document.
 
     With kind, the ledger makes it once per (chat, day, kind) (the weekly summary); without, every time (/report).
+    An error is NOTHING_TO_REPORT when there are no items, else what Telegram said.
     """
     rows = collect(ctx, today=today, plan_id=plan_id)
     if not rows:
-        return "还没有可导出的事项。"
+        return NOTHING_TO_REPORT
     units = summarize(rows)
     if kind is not None:
         with session_scope(ctx.engine) as s:

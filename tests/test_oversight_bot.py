@@ -315,6 +315,19 @@ async def test_report_command_sends_chart_and_workbook_to_admins_only(
     assert (await say(fake, ADMIN, "/report 第二"))["text"] == bot_oversight.REPORT_BAD_PLAN
 
 
+async def test_a_report_that_cannot_be_sent_is_said_so_not_called_empty(
+    app: Application, ctx: AppContext, fake: FakeTelegram, clock: Clock
+) -> None:
+    clock.now = AFTER_DIGEST
+    fake.fail_next("sendDocument", "500", chat_id=ADMIN)
+    fake.user_message(ADMIN, "/report")
+    # The chart (or, without a Chinese font, its caption as text) goes out first; then the answer.
+    [answer] = await fake.wait_for(lambda m: not m.get("text", "📊").startswith("📊"), chat_id=ADMIN)
+    assert answer["text"] == bot_oversight.REPORT_FAILED
+    with session_scope(ctx.engine) as s:
+        assert s.exec(select(TaskRow)).first() is not None  # there was something to report
+
+
 def test_parse_progress_reply() -> None:
     cases = {
         "进度：已完成初稿": (None, "已完成初稿"),
