@@ -31,7 +31,6 @@ from bot.keyboards import (
 from bot.matching import match_unit
 from core.digest import done_callback, parse_callback, parse_done_reply, render_task_list
 from duban.context import AppContext
-from jobs.digest import group_routes
 from storage import ledger, progress, subscriptions
 from storage.db import session_scope
 from storage.digest import open_items
@@ -283,7 +282,7 @@ async def tasks_cmd(update: Update, context: Context) -> None:
             pending = any(sub.status == "pending" for sub, _ in subs)
             await reply(update, texts.ONLY_PENDING if pending else texts.NO_SUBSCRIPTIONS)
             return
-        items = open_items(s, chat_ids=[chat.id], group_routes=group_routes(ctx, s)).get(chat.id, [])
+        items = open_items(s, chat_ids=[chat.id], group_routes=ctx.group_routes(s)).get(chat.id, [])
     if query:
         match = match_unit(query, [u.name for u in units], ctx.directory.aliases)
         if match.kind != "one":
@@ -324,7 +323,7 @@ async def mark(
     with session_scope(ctx.engine) as s:
         unit = s.get(UnitRow, unit_id)
         if unit is None or not progress.may_mark(
-            s, chat_id=chat_id, task_id=task_id, unit_id=unit_id, group_routes=group_routes(ctx, s)
+            s, chat_id=chat_id, task_id=task_id, unit_id=unit_id, group_routes=ctx.group_routes(s)
         ):
             logger.info("拒绝标记：聊天 {} 用户 {} → #{} 单位 {}", chat_id, user.id, task_id, unit_id)
             return "refused", texts.NOT_YOURS.format(task=task_id), ""
@@ -359,7 +358,7 @@ async def done_cmd(update: Update, context: Context) -> None:
         units = [
             (u.id or 0, u.name)
             for u in progress.units_of_chat_for_task(
-                s, chat_id=chat.id, task_id=task_id, group_routes=group_routes(ctx, s)
+                s, chat_id=chat.id, task_id=task_id, group_routes=ctx.group_routes(s)
             )
         ]
     if not units:
@@ -387,7 +386,7 @@ async def undo_cmd(update: Update, context: Context) -> None:
     answers = []
     with session_scope(ctx.engine) as s:
         units = progress.units_of_chat_for_task(
-            s, chat_id=chat.id, task_id=task_id, group_routes=group_routes(ctx, s)
+            s, chat_id=chat.id, task_id=task_id, group_routes=ctx.group_routes(s)
         )
         for u in units:
             undone = progress.undo(s, task_id=task_id, unit_id=u.id or 0)
@@ -468,7 +467,7 @@ async def on_button(update: Update, context: Context) -> None:
         with session_scope(ctx.engine) as s:
             unit = s.get(UnitRow, unit_id)
             allowed = unit is not None and progress.may_mark(
-                s, chat_id=chat.id, task_id=task_id, unit_id=unit_id, group_routes=group_routes(ctx, s)
+                s, chat_id=chat.id, task_id=task_id, unit_id=unit_id, group_routes=ctx.group_routes(s)
             )
             if allowed:
                 progress.undo(s, task_id=task_id, unit_id=unit_id)

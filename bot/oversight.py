@@ -23,7 +23,6 @@ from telegram.ext import (
 from bot.handlers import Context, app_ctx, edit_choice, is_admin, now, parse_task_number, reply, user_name
 from core.deadlines import parse_user_date
 from core.digest import date_cn, short_text
-from jobs.digest import group_routes
 from jobs.oversight import NOTHING_TO_REPORT, schedule_oversight, send_report
 from storage import ledger, oversight, progress
 from storage.db import session_scope
@@ -113,7 +112,7 @@ async def save_progress(update: Update, context: Context, task_id: int, text: st
         return PROGRESS_TOO_LONG
     with session_scope(ctx.engine) as s:
         units = progress.units_of_chat_for_task(
-            s, chat_id=chat.id, task_id=task_id, group_routes=group_routes(ctx, s)
+            s, chat_id=chat.id, task_id=task_id, group_routes=ctx.group_routes(s)
         )
         for unit in units:
             oversight.add_progress(
@@ -198,7 +197,7 @@ async def request_extension(update: Update, context: Context) -> str:
         return PROGRESS_TOO_LONG
     with session_scope(ctx.engine) as s:
         units = progress.units_of_chat_for_task(
-            s, chat_id=chat.id, task_id=task_id, group_routes=group_routes(ctx, s)
+            s, chat_id=chat.id, task_id=task_id, group_routes=ctx.group_routes(s)
         )
         task = s.get(TaskRow, task_id)
         if not units or task is None:

@@ -27,7 +27,7 @@ from duban.config import TOKEN_ENV, ConfigError, Settings, load_settings, telegr
 from duban.context import AppContext, open_context
 from duban.dbcli import db_app, unreachable
 from duban.importing import ImportOutcome, compare_document, import_document, read_plan, store_document
-from jobs.digest import DeliveryReport, compose, compose_items, deliver_digests, group_routes, sends_today
+from jobs.digest import DeliveryReport, compose, compose_items, deliver_digests, sends_today
 from storage import crud, subscriptions
 from storage.crud import TaskView
 from storage.db import SchemaError, session_scope
@@ -307,7 +307,7 @@ def tasks(
     ctx = context(config)
     name = ctx.directory.canonical(unit) if unit else None
     with session_scope(ctx.engine) as session:
-        views = crud.list_tasks(session, plan_id=plan, unit=name, group_routes=group_routes(ctx, session))
+        views = crud.list_tasks(session, plan_id=plan, unit=name, group_routes=ctx.group_routes(session))
     if format == "json":
         typer.echo(json.dumps([task_json(v) for v in views], ensure_ascii=False, indent=2))
         return
@@ -424,7 +424,7 @@ def unit_digests(ctx: AppContext, day: date, names: list[str]) -> dict[str, list
     """What a chat following each of the units alone would get on day."""
     with session_scope(ctx.engine) as session:
         ids = {u.id: u.name for name in names if (u := subscriptions.unit_by_name(session, name)) and u.id}
-        items = items_by_unit(session, group_routes=group_routes(ctx, session), unit_ids=list(ids))
+        items = items_by_unit(session, group_routes=ctx.group_routes(session), unit_ids=list(ids))
     composed = compose_items(ctx, {uid: items[uid] for uid in ids}, day=day)
     return {ids[uid]: msgs for uid, msgs in composed.items()}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from core.oversight import Thresholds
 from core.units import UnitDirectory
@@ -12,6 +13,7 @@ from core.workdays import WorkCalendar
 from duban.config import ConfigError, Settings
 from duban.logs import setup_logging
 from storage.db import make_engine, prepare_database
+from storage.digest import group_routes_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,10 @@ class AppContext:
         """Colour thresholds from config ([digest] window_days, [oversight] yellow_days and fresh_days)."""
         o = self.settings.oversight
         return Thresholds(self.settings.digest.window_days, o.yellow_days, o.fresh_days)
+
+    def group_routes(self, s: Session) -> dict[str, frozenset[str]]:
+        """Every stored group name → the unit kinds (and unit names) it reaches: config [routing] over the directory."""
+        return group_routes_for(s, self.directory, self.settings.routing)
 
 
 def load_directory(settings: Settings) -> UnitDirectory:

@@ -22,7 +22,6 @@ from core.digest import RECURRENCE_CN, ROLE_CN
 from core.oversight import COLOUR_CN
 from duban.context import AppContext
 from storage.db import session_scope
-from storage.digest import group_routes_for
 from storage.oversight import STATUS_CN, LedgerRow, UnitSummary, ledger_rows, summarize
 
 HEADERS: tuple[str, ...] = (
@@ -262,7 +261,7 @@ def report_filename(today: date, plan_id: int | None = None) -> str:
 def collect(ctx: AppContext, *, today: date, plan_id: int | None = None) -> list[LedgerRow]:
     """The 台账 rows as of today, for one plan or all."""
     with session_scope(ctx.engine) as s:
-        routes = group_routes_for(s, ctx.directory, ctx.settings.routing)
+        routes = ctx.group_routes(s)
         return ledger_rows(s, today=today, group_routes=routes, plan_id=plan_id, thresholds=ctx.thresholds)
 
 

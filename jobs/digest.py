@@ -22,7 +22,7 @@ from core.workdays import UnknownYearError, is_workday
 from duban.context import AppContext
 from storage import ledger, subscriptions
 from storage.db import session_scope
-from storage.digest import group_routes_for, open_items
+from storage.digest import open_items
 
 KIND = "digest"
 JOB_NAME = "daily_digest"
@@ -65,18 +65,13 @@ class DeliveryReport:
         return sum(len(ids) for ids in self.sent.values())
 
 
-def group_routes(ctx: AppContext, s: Session) -> dict[str, frozenset[str]]:
-    """Every stored group name → the unit kinds (and unit names) it reaches: config [routing] over the directory."""
-    return group_routes_for(s, ctx.directory, ctx.settings.routing)
-
-
 def compose(
     ctx: AppContext, *, day: date, chat_ids: Iterable[int] | None = None, unit: str | None = None
 ) -> dict[int, list[OutMessage]]:
     """The digest messages each chat with active subscriptions would get on day (chats with nothing left out)."""
     with session_scope(ctx.engine) as s:
         wanted = list(chat_ids) if chat_ids is not None else None
-        items = open_items(s, chat_ids=wanted, group_routes=group_routes(ctx, s))
+        items = open_items(s, chat_ids=wanted, group_routes=ctx.group_routes(s))
     return compose_items(ctx, items, day=day, unit=unit)
 
 

@@ -22,7 +22,7 @@ from core.oversight import checkin_period, escalation_targets, group_by_unit
 from duban.context import AppContext
 from duban.report import ReportError, chart_png, collect, report_caption, report_filename
 from duban.report import workbook_bytes as make_workbook
-from jobs.digest import group_routes, leads, sends_today
+from jobs.digest import leads, sends_today
 from storage import ledger, oversight
 from storage.db import session_scope
 from storage.oversight import summarize
@@ -56,7 +56,7 @@ def red_items(ctx: AppContext, *, today: date) -> tuple[list[DigestItem], dict[i
     """Every overdue item of every unit (recurring ones at their current occurrence) and the tasks' leads."""
     t = ctx.thresholds
     with session_scope(ctx.engine) as s:
-        per_unit = oversight.all_open_items(s, group_routes=group_routes(ctx, s))
+        per_unit = oversight.all_open_items(s, group_routes=ctx.group_routes(s))
         red = [
             i
             for items in per_unit.values()
@@ -211,7 +211,7 @@ async def run_oversight(bot: Bot, ctx: AppContext, *, day: date, clock: Clock) -
     period_end = checkin_period(day, months=o.checkin_months, days=o.checkin_days)
     if period_end is not None:
         with session_scope(ctx.engine) as s:
-            ongoing = oversight.ongoing_items(s, group_routes=group_routes(ctx, s))
+            ongoing = oversight.ongoing_items(s, group_routes=ctx.group_routes(s))
             chats = oversight.chats_by_unit(s, [u for u, items in ongoing.items() if items])
         for unit_id, items in sorted(ongoing.items()):
             for chat_id in chats.get(unit_id, []):
