@@ -360,7 +360,7 @@ _CN_ORDINAL = "一二三四五六七八九十百"
 _SECTION = re.compile(rf"^[{_CN_ORDINAL}]+[、．.]\s*(?P<text>.*)$")
 _SUBSECTION = re.compile(rf"^[（(]\s*[{_CN_ORDINAL}]+\s*[)）]\s*(?P<text>.*)$")
 _NUMBERED = re.compile(r"^(?P<seq>\d{1,3})\s*[.．、]\s*(?!\d)(?P<text>.+)$")
-_DEADLINE_LIKE = re.compile(r"年|月|季度|前|底|全年|长期|持续|常态|每|日")
+_ONGOING = re.compile(r"持续|长期|常态化|经常性")
 
 
 @dataclass(slots=True)
@@ -394,6 +394,11 @@ def _outline_blocks(lines: list[str]) -> list[_Block]:
     return blocks
 
 
+def _reads_as_deadline(line: str) -> bool:
+    """Whether a line states a deadline (`6月底前`, `全年`, `持续推进`) rather than units."""
+    return bool(extract_phrases(line) or _ONGOING.search(line))
+
+
 def _parse_outline(lines: list[str]) -> list[Task]:
     """Tasks of an outline document, or [] when its numbered lines are not followed by deadline and units."""
     blocks = _outline_blocks(lines)
@@ -406,8 +411,11 @@ def _parse_outline(lines: list[str]) -> list[Task]:
         content_lines, deadline, units_text = block.lines, "", ""
         if len(block.lines) >= 3:
             content_lines, deadline, units_text = block.lines[:-2], block.lines[-2], block.lines[-1]
+            if _reads_as_deadline(units_text) and not _reads_as_deadline(deadline):
+                # Units above the deadline, the other way round from the usual outline.
+                deadline, units_text = units_text, deadline
         elif len(block.lines) == 2:
-            if _DEADLINE_LIKE.search(block.lines[1]):
+            if _reads_as_deadline(block.lines[1]):
                 deadline = block.lines[1]
             else:
                 units_text = block.lines[1]
@@ -431,7 +439,10 @@ def _parse_outline(lines: list[str]) -> list[Task]:
 _ITEM = re.compile(rf"^[（(]\s*[{_CN_ORDINAL}]+\s*[)）]\s*(?P<title>[^。]{{1,60}}?)\s*。\s*(?P<body>.*)$")
 # Lines after the plan body (attachments, distribution list) belong to no item.
 _CLOSING = re.compile(r"^(?:附\s*件|抄\s*送|主\s*送|（此件公开发布）|\(此件公开发布\))")
-_UNITS_OPEN = re.compile(r"[（(]\s*(?:责\s*任|牵\s*头|承\s*办|负\s*责)\s*(?:单\s*位|部\s*门)\s*[:：]")
+# `（责任单位：…）`, or without brackets at the start of a sentence, running to the end of the paragraph.
+_UNITS_OPEN = re.compile(
+    r"(?:[（(]|^|(?<=[。；;]))\s*(?:责\s*任|牵\s*头|承\s*办|负\s*责)\s*(?:单\s*位|部\s*门)\s*[:：]"
+)
 
 
 def _split_units_clause(text: str) -> tuple[str, list[str]]:
@@ -442,8 +453,9 @@ def _split_units_clause(text: str) -> tuple[str, list[str]]:
     for opening in _UNITS_OPEN.finditer(text):
         if opening.start() < position:
             continue
+        bracketed = opening.group(0)[0] in "（("
         depth, end = 1, len(text)
-        for index in range(opening.end(), len(text)):
+        for index in range(opening.end(), len(text) if bracketed else 0):
             depth += text[index] in "（("
             depth -= text[index] in ")）"
             if depth == 0:
@@ -451,8 +463,8 @@ def _split_units_clause(text: str) -> tuple[str, list[str]]:
                 break
         rest.append(text[position : opening.start()])
         # The label stays with the clause: `牵头单位：` and a later `配合单位：` give the units their roles.
-        label = re.sub(r"\s+", "", opening.group(0)[1:])
-        clauses.append(label + text[opening.end() : end])
+        label = re.sub(r"\s+", "", opening.group(0).lstrip("（("))
+        clauses.append(label + text[opening.end() : end].rstrip("。.；; "))
         position = end + 1
     rest.append(text[position:])
     return "".join(rest), clauses

@@ -522,3 +522,50 @@ def test_table_header_variants(
 def test_prose_clause_labels_give_roles(clause: str, units: list[tuple[str, str]]) -> None:
     plan = parse_plan(f"二、重点任务\n（一）编制目录。梳理公开事项，6月底前完成。{clause}\n", year=2024)
     assert [(u.name, u.role) for u in plan.tasks[0].units] == units
+
+
+@pytest.mark.parametrize(
+    ("text", "units", "deadline"),
+    [
+        # Units above the deadline line.
+        (
+            "一、宣传\n1.开通专栏。\n区应急局、区融媒体中心\n全年\n",
+            [("区应急局", "owner"), ("区融媒体中心", "owner")],
+            "全年",
+        ),
+        (
+            "一、宣传\n1.开通专栏。\n区应急局牵头，各街道配合\n6月底前\n",
+            [("区应急局", "lead"), ("各街道", "support")],
+            "6月底前",
+        ),
+        # The usual order stays as it is.
+        ("一、宣传\n1.开通专栏。\n9月底前\n区应急局\n", [("区应急局", "owner")], "9月底前"),
+        # A two-line block whose second line is units, though a unit name holds 年.
+        ("一、宣传\n1.开通专栏。\n6月底前\n区民政局\n2.组织青年活动。\n团区委、区青年联合会\n", None, ""),
+    ],
+)
+def test_outline_units_and_deadline_lines(
+    text: str, units: list[tuple[str, str]] | None, deadline: str
+) -> None:
+    plan = parse_plan(text, year=2024)
+    t = plan.tasks[-1]
+    assert plan.layout == "outline"
+    assert t.deadline_text == deadline
+    if units is not None:
+        assert [(u.name, u.role) for u in t.units] == units
+    else:
+        assert [u.name for u in t.units] == ["团区委", "区青年联合会"]
+
+
+@pytest.mark.parametrize(
+    ("tail", "units"),
+    [
+        ("责任单位：区司法局、区财政局", [("区司法局", "owner"), ("区财政局", "owner")]),
+        ("牵头单位：区司法局；配合单位：区财政局。", [("区司法局", "lead"), ("区财政局", "support")]),
+        ("\n责任单位：区司法局", [("区司法局", "owner")]),
+    ],
+)
+def test_prose_units_without_brackets(tail: str, units: list[tuple[str, str]]) -> None:
+    plan = parse_plan(f"二、重点任务\n（一）编制目录。梳理公开事项，6月底前完成。{tail}\n", year=2024)
+    t = plan.tasks[0]
+    assert ([(u.name, u.role) for u in t.units], t.content) == (units, "梳理公开事项，6月底前完成。")
