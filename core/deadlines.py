@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 from core.models import Deadline, Flag
 from core.workdays import UnknownYearError, WorkCalendar, add_workdays, holiday_start
@@ -325,9 +326,21 @@ def _resolve(text: str, *, year: int, issued: date | None, calendar: WorkCalenda
             found.append(_unresolved(m.group(0).strip(), m.span()))
     if not found:
         return _unresolved(text, None)
-    primary = min(found, key=_rank)
+    # `3月至6月`: work through a span is due at its end, so the span's start may not decide.
+    starts = {id(a) for a, b in pairwise(found) if _is_range(text, a, b)}
+    primary = min((d for d in found if id(d) not in starts), key=_rank)
     others = tuple(d for d in found if d is not primary)
     return replace(primary, text=text, others=others)
+
+
+_RANGE_WORDS = frozenset({"至", "到", "-", "－", "—", "——", "~", "～", "〜"})
+
+
+def _is_range(text: str, start: Deadline, end: Deadline) -> bool:
+    """Whether two fixed dates are joined as the start and end of one span (`3月至6月`, `9月—12月底`)."""
+    if start.kind != "fixed" or end.kind != "fixed" or start.span is None or end.span is None:
+        return False
+    return text[start.span[1] : end.span[0]].strip() in _RANGE_WORDS
 
 
 def phrase_of(d: Deadline) -> str:

@@ -299,6 +299,14 @@ def test_several_phrases_earliest_fixed_date_decides() -> None:
         ("年内；本文印发后30日", "unresolved", None),  # a missing issue date must not hide behind 年内
         ("5个工作日内；全年", "event_relative", None),
         ("全年 持续", "ongoing", D(2023, 12, 31)),
+        # A span is due at its end; a list of dates still takes its earliest.
+        ("3月至6月", "fixed", D(2023, 6, 30)),
+        ("9月—12月底", "fixed", D(2023, 12, 31)),
+        ("2023年3月-6月", "fixed", D(2023, 6, 30)),
+        ("3月1日至3月31日", "fixed", D(2023, 3, 31)),
+        ("10月至次年3月", "fixed", D(2024, 3, 31)),
+        ("6月底、12月底", "fixed", D(2023, 6, 30)),
+        ("3月底前；6月底前", "fixed", D(2023, 3, 31)),
     ],
 )
 def test_which_phrase_decides(text: str, kind: str, due: date | None) -> None:
