@@ -19,7 +19,7 @@ from bot import texts
 from bot.handlers import register
 from duban.context import AppContext
 from jobs.digest import SEND_HOOKS, catch_up_digest, schedule_digest
-from jobs.leader import Leadership
+from jobs.leader import Leadership, leads
 
 Clock = Callable[[], datetime]
 SEND_METHODS = frozenset({"sendmessage", "senddocument", "sendphoto"})
@@ -79,18 +79,12 @@ def rate_limiter(ctx: AppContext) -> AIORateLimiter:
     )
 
 
-def is_leader(application: Application) -> bool:
-    """Whether this instance runs the digest: the leader, or the only instance (no leadership set up)."""
-    leadership: Leadership | None = application.bot_data.get("leadership")
-    return leadership is None or leadership.is_leader
-
-
 async def post_init(application: Application) -> None:
     """Register the command menu and send today's digest if the bot was down at digest time."""
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
     me = application.bot.bot
     logger.info("机器人 @{} 已连接，命令菜单已设置", me.username)
-    if is_leader(application):
+    if leads(application.bot_data):
         catch_up_digest(application)
 
 

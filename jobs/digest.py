@@ -20,6 +20,7 @@ from bot.keyboards import done_keyboard
 from core.digest import DigestItem, OutMessage, render_digest, select_digest
 from core.workdays import UnknownYearError, is_workday
 from duban.context import AppContext
+from jobs.leader import leads
 from storage import ledger, subscriptions
 from storage.db import session_scope
 from storage.digest import open_items
@@ -359,17 +360,11 @@ def sends_today(ctx: AppContext, day: date) -> bool:
         return day.weekday() < 5
 
 
-def leads(context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Whether this instance sends digests: the leader of several, or a lone instance (no leadership)."""
-    leadership = context.bot_data.get("leadership")
-    return leadership is None or bool(leadership.is_leader)
-
-
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The scheduled run: today's digest, on days it goes out."""
     ctx: AppContext = context.bot_data["ctx"]
     clock: Clock = context.bot_data["clock"]
-    if not leads(context):
+    if not leads(context.bot_data):
         logger.info("本实例不是主实例，每日提醒由主实例发送")
         return
     today = clock().date()
@@ -387,7 +382,7 @@ async def retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     job = context.job
     assert job is not None
     day, chat_ids = job.data  # type: ignore[misc]
-    if not leads(context):
+    if not leads(context.bot_data):
         return
     if clock().date() != day:
         logger.warning("放弃补发 {} 的每日提醒：已经不是当天（{} 个聊天）", day.isoformat(), len(chat_ids))

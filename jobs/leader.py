@@ -14,7 +14,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from loguru import logger
@@ -25,6 +25,12 @@ from storage.db import session_scope
 
 LEASE = "telegram-leader"
 Hook = Callable[[], Awaitable[None]]
+
+
+def leads(bot_data: Mapping[str, object]) -> bool:
+    """Whether this instance runs the daily jobs: the leader of several, or a lone instance (no leadership set up)."""
+    leadership = bot_data.get("leadership")
+    return leadership is None or bool(getattr(leadership, "is_leader", False))
 
 
 def instance_id() -> str:

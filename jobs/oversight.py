@@ -22,7 +22,8 @@ from core.oversight import checkin_period, escalation_targets, group_by_unit
 from duban.context import AppContext
 from duban.report import ReportError, chart_png, collect, report_caption, report_filename
 from duban.report import workbook_bytes as make_workbook
-from jobs.digest import leads, sends_today
+from jobs.digest import sends_today
+from jobs.leader import leads
 from storage import ledger, oversight
 from storage.db import session_scope
 from storage.oversight import summarize
@@ -300,7 +301,7 @@ async def oversight_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The scheduled run, on the days digests go out, on the leader only."""
     ctx: AppContext = context.bot_data["ctx"]
     clock: Clock = context.bot_data["clock"]
-    if not leads(context):
+    if not leads(context.bot_data):
         return
     today = clock().date()
     if not sends_today(ctx, today):
