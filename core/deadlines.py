@@ -93,14 +93,17 @@ def extract_phrases(text: str) -> list[str]:
     return [m.group(0).strip() for m in _PROSE_SCANNER.finditer(text)]
 
 
-_CN_DIGITS = dict(zip("〇零一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+# ○ and Ｏ stand in for 〇 in typed dates (二○二三年).
+_CN_DIGITS = dict(zip("〇○Ｏ零一二两三四五六七八九", (0, 0, 0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 
 
 def cn_to_int(token: str) -> int:
-    """Value of an Arabic or simple Chinese number up to 999 ("12", "十二", "三十一", "一百零五")."""
+    """Value of an Arabic or Chinese number: up to 999 ("十二", "一百零五"), or read digit by digit ("二〇二三")."""
     token = token.strip()
     if token.isdigit():
         return int(token)
+    if len(token) > 1 and all(char in _CN_DIGITS for char in token):
+        return int("".join(str(_CN_DIGITS[char]) for char in token))
     total, current = 0, 0
     for char in token:
         if char in _CN_DIGITS:
@@ -116,14 +119,14 @@ def cn_to_int(token: str) -> int:
     return total + current
 
 
-def _month_end(year: int, month: int) -> date:
+def month_end(year: int, month: int) -> date:
     """Last day of a month."""
     return date(year, month, _calendar.monthrange(year, month)[1])
 
 
 def _quarter_end(year: int, quarter: int) -> date:
     """Last day of a quarter (1-4)."""
-    return _month_end(year, quarter * 3)
+    return month_end(year, quarter * 3)
 
 
 def _year_of(token: str | None, year: int) -> int:
@@ -144,7 +147,7 @@ def _first_on_or_after(anchor: date, candidates: list[date]) -> date:
 
 def _next_period_end(anchor: date, months: int) -> date:
     """First end of a months-long period (1 = month, 3 = quarter, 6 = half year) on or after anchor."""
-    ends = [_month_end(y, m) for y in (anchor.year, anchor.year + 1) for m in range(months, 13, months)]
+    ends = [month_end(y, m) for y in (anchor.year, anchor.year + 1) for m in range(months, 13, months)]
     return _first_on_or_after(anchor, ends)
 
 
@@ -152,7 +155,7 @@ def _next_yearly(anchor: date, month: int, day: int | None) -> date:
     """Next occurrence of a month (its last day) or month/day on or after anchor."""
 
     def at(y: int) -> date:
-        return date(y, month, day) if day else _month_end(y, month)
+        return date(y, month, day) if day else month_end(y, month)
 
     return _first_on_or_after(anchor, [at(anchor.year), at(anchor.year + 1)])
 
@@ -160,7 +163,7 @@ def _next_yearly(anchor: date, month: int, day: int | None) -> date:
 def _next_monthly(anchor: date, day: int) -> date:
     """The next given day of a month on or after anchor (the month's last day where the month is shorter)."""
     following_year, following_month = divmod(anchor.year * 12 + anchor.month, 12)  # month is 1-based
-    ends = [_month_end(anchor.year, anchor.month), _month_end(following_year, following_month + 1)]
+    ends = [month_end(anchor.year, anchor.month), month_end(following_year, following_month + 1)]
     return _first_on_or_after(anchor, [end.replace(day=min(day, end.day)) for end in ends])
 
 
@@ -168,7 +171,7 @@ def next_occurrence(recurrence: str, due: date, today: date) -> date:
     """The occurrence of a recurring duty a reminder should show on today: due itself until it passes, then the next one."""
     if due >= today:
         return due
-    if recurrence == "monthly" and due != _month_end(due.year, due.month):
+    if recurrence == "monthly" and due != month_end(due.year, due.month):
         return _next_monthly(today, due.day)  # 每月10日前: the 10th of every month, not its last day
     if recurrence in _PERIOD_MONTHS:
         return _next_period_end(today, _PERIOD_MONTHS[recurrence])
@@ -176,7 +179,7 @@ def next_occurrence(recurrence: str, due: date, today: date) -> date:
     if step is not None:
         return due + timedelta(days=-(-(today - due).days // step) * step)
     if recurrence == "yearly":
-        day = None if due == _month_end(due.year, due.month) else due.day
+        day = None if due == month_end(due.year, due.month) else due.day
         return _next_yearly(today, due.month, day)
     return due  # an unknown rule stays on its stored date rather than guessing a period
 
@@ -283,7 +286,7 @@ def _resolve_match(
         own_year = _year_of(m["m_y"], year)
         month = cn_to_int(m["m_m"])
         part_day = {"上旬": 10, "中旬": 20}.get(m["m_part"] or "")
-        due = date(own_year, month, part_day) if part_day else _month_end(own_year, month)
+        due = date(own_year, month, part_day) if part_day else month_end(own_year, month)
     else:
         return _unresolved(phrase, span)
 
@@ -457,7 +460,7 @@ def _parse_user_date(text: str, today: date) -> date | None:
             year, month = today.year + month_index // 12, month_index % 12 + 1
             return min(
                 today.replace(year=year, month=month, day=1) + timedelta(days=today.day - 1),
-                _month_end(year, month),
+                month_end(year, month),
             )
         return today + timedelta(weeks=n)
     parsed = _dateparser_date(text, today)

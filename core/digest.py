@@ -101,6 +101,7 @@ def tg_len(text: str) -> int:
 
 
 def _sort_key(item: DigestItem) -> tuple[date, int, int]:
+    """Soonest first; ties in task then unit order, so a digest reads the same every run."""
     return (item.due, item.task_id, item.unit_id)
 
 

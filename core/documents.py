@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from core.deadlines import extract_phrases
+from core.deadlines import cn_to_int, extract_phrases
 from core.models import DocumentError, Layout, Plan, Task, UnitRef
 from core.units import split_units
 
@@ -84,25 +84,12 @@ def _units(text: str) -> list[UnitRef]:
     return list(seen)
 
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
-_CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
-
-
 def _cn_number(text: str) -> int | None:
     """Arabic or Chinese numeral as printed in dates (2023, 二〇二三, 二十, 十一); None if not a number."""
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        if len(tens) > 1 or len(ones) > 1:
-            return None
-        high = _CN_DIGITS.get(tens, -1) if tens else 1
-        low = _CN_DIGITS.get(ones, -1) if ones else 0
-        return None if high < 0 or low < 0 else high * 10 + low
-    digits = [_CN_DIGITS.get(ch) for ch in text]
-    if not digits or None in digits:
+    try:
+        return cn_to_int(text)
+    except ValueError:
         return None
-    return int("".join(str(d) for d in digits))
 
 
 # ---------------------------------------------------------------------------------------------------------

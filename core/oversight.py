@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal, Protocol, TypeVar
 
-from core.deadlines import next_occurrence
+from core.deadlines import month_end, next_occurrence
 
 Colour = Literal["red", "yellow", "blue"]
 COLOUR_CN: dict[str, str] = {"red": "红", "yellow": "黄", "blue": "蓝"}
@@ -153,7 +153,7 @@ def checkin_period(today: date, *, months: Collection[int], days: int) -> date |
     """
     if today.month not in months or days <= 0:
         return None
-    end = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    end = month_end(today.year, today.month)
     return end if (end - today).days < days else None
 
 

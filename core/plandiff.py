@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from core.digest import short_text
 from core.models import Task
 
 # Pairing thresholds on the similarity of normalised content (0..1). A task keeping its number and heading
@@ -86,6 +87,7 @@ def similarity(a: str, b: str) -> float:
 
 
 def _units(task: Task) -> frozenset[tuple[str, str]]:
+    """The task's units with their roles, order aside."""
     return frozenset((u.name, u.role) for u in task.units)
 
 
@@ -169,11 +171,6 @@ def diff_plans(old: Sequence[Task], new: Sequence[Task]) -> PlanDiff:
     return PlanDiff(pairs=pairs, added=tuple(sorted(free_new)), removed=tuple(sorted(free_old)))
 
 
-def _short(text: str, chars: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= chars else text[: chars - 1] + "…"
-
-
 def _label(tasks: Sequence[Task], ids: Sequence[int] | None, index: int) -> str:
     """#id for a stored task, else its 序号 as printed."""
     if ids is not None:
@@ -183,6 +180,7 @@ def _label(tasks: Sequence[Task], ids: Sequence[int] | None, index: int) -> str:
 
 
 def _change_note(old: Task, new: Task, fields: tuple[str, ...]) -> str:
+    """What changed in a task, in Chinese: old → new deadline and units, or that its wording changed."""
     notes = []
     if "deadline" in fields:
         notes.append(f"时间节点：{old.deadline_text or '（无）'} → {new.deadline_text or '（无）'}")
@@ -217,12 +215,12 @@ def diff_lines(
     """Chinese lines for a person: the summary, then up to `limit` added, removed and changed tasks each."""
     lines = [diff_summary(diff)]
     sections: list[tuple[str, list[str]]] = [
-        ("＋ 新增", [f"{_label(new, None, n)} {_short(new[n].content, chars)}" for n in diff.added]),
-        ("－ 删除", [f"{_label(old, old_ids, o)} {_short(old[o].content, chars)}" for o in diff.removed]),
+        ("＋ 新增", [f"{_label(new, None, n)} {short_text(new[n].content, chars)}" for n in diff.added]),
+        ("－ 删除", [f"{_label(old, old_ids, o)} {short_text(old[o].content, chars)}" for o in diff.removed]),
         (
             "～ 修改",
             [
-                f"{_label(old, old_ids, p.old)} {_short(new[p.new].content, chars)}"
+                f"{_label(old, old_ids, p.old)} {short_text(new[p.new].content, chars)}"
                 f"（{_change_note(old[p.old], new[p.new], p.fields)}）"
                 for p in diff.changed
             ],

@@ -404,7 +404,17 @@ def test_parse_user_date(text: str, expected: date | None) -> None:
 
 @pytest.mark.parametrize(
     ("token", "value"),
-    [("8", 8), ("十", 10), ("十二", 12), ("二十", 20), ("三十一", 31), ("两", 2), ("一百零五", 105)],
+    [
+        ("8", 8),
+        ("十", 10),
+        ("十二", 12),
+        ("二十", 20),
+        ("三十一", 31),
+        ("两", 2),
+        ("一百零五", 105),
+        ("二〇二三", 2023),  # a year is read digit by digit
+        ("二○二二", 2022),
+    ],
 )
 def test_cn_to_int(token: str, value: int) -> None:
     assert cn_to_int(token) == value

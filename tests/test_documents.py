@@ -569,3 +569,16 @@ def test_prose_units_without_brackets(tail: str, units: list[tuple[str, str]]) -
     plan = parse_plan(f"二、重点任务\n（一）编制目录。梳理公开事项，6月底前完成。{tail}\n", year=2024)
     t = plan.tasks[0]
     assert ([(u.name, u.role) for u in t.units], t.content) == (units, "梳理公开事项，6月底前完成。")
+
+
+@pytest.mark.parametrize(
+    ("line", "issued"),
+    [
+        ("二〇二二年三月二十一日印发", date(2022, 3, 21)),
+        ("二○二三年十一月三日", date(2023, 11, 3)),
+        ("2024年1月9日", date(2024, 1, 9)),
+    ],
+)
+def test_issue_date_in_chinese_numerals(line: str, issued: date) -> None:
+    text = f"2024年青溪区档案工作要点\n二、重点任务\n（一）编制目录。梳理事项。（责任单位：区档案局）\n{line}\n"
+    assert parse_plan(text).issued == issued
