@@ -580,5 +580,7 @@ def test_prose_units_without_brackets(tail: str, units: list[tuple[str, str]]) -
     ],
 )
 def test_issue_date_in_chinese_numerals(line: str, issued: date) -> None:
-    text = f"2024年青溪区档案工作要点\n二、重点任务\n（一）编制目录。梳理事项。（责任单位：区档案局）\n{line}\n"
+    text = (
+        f"2024年青溪区档案工作要点\n二、重点任务\n（一）编制目录。梳理事项。（责任单位：区档案局）\n{line}\n"
+    )
     assert parse_plan(text).issued == issued
