@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -61,7 +63,7 @@ WEEKDAYS = "一二三四五六日"
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a Chinese error line and return the exit to raise."""
-    err.print(f"[red]错误：[/red]{message}", highlight=False)
+    err.print(f"[red]错误：[/red]{escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -74,6 +76,23 @@ def context(config: str | None) -> AppContext:
         raise fail(str(exc)) from None
     except (OperationalError, DBAPIError) as exc:
         raise unreachable(settings, exc) from None
+
+
+@contextmanager
+def telegram_errors(ctx: AppContext) -> Iterator[None]:
+    """Turn Telegram refusing the token or being unreachable into one Chinese line (the token never shown)."""
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        yield
+    except InvalidToken:
+        # PTB's own message quotes the token, so it is never printed.
+        raise fail(f"Telegram 拒绝了机器人令牌：请检查环境变量 {TOKEN_ENV}。") from None
+    except NetworkError as exc:
+        where = ctx.settings.telegram.api_base_url
+        raise fail(
+            f"无法连接 Telegram Bot API（{where}）：{exc.message}。请检查网络或 [telegram] api_base_url。"
+        ) from None
 
 
 def parse_iso_date(value: str | None, option: str) -> date | None:
@@ -267,10 +286,14 @@ def import_cmd(
                     print_stored(stored, plan, prepared, path.name)
             except DocumentError as exc:
                 failures += 1
-                err.print(f"[red]{path.name}：[/red]{exc}（未保存任何内容）", highlight=False)
+                err.print(
+                    f"[red]{escape(path.name)}：[/red]{escape(str(exc))}（未保存任何内容）", highlight=False
+                )
             except (FileNotFoundError, IsADirectoryError, PermissionError):
                 failures += 1
-                err.print(f"[red]{path}：[/red]无法读取该文件（不存在或没有权限）", highlight=False)
+                err.print(
+                    f"[red]{escape(str(path))}：[/red]无法读取该文件（不存在或没有权限）", highlight=False
+                )
             progress.advance(bar)
     if failures:
         raise typer.Exit(1)
@@ -455,7 +478,8 @@ def run(config: ConfigOption = None) -> None:
 
         how = "长轮询" if ctx.settings.telegram.mode == "polling" else "webhook"
         out.print(f"机器人启动中（{how}，Bot API：{ctx.settings.telegram.api_base_url}）。按 Ctrl+C 停止。")
-        run_bot(ctx, token)
+        with telegram_errors(ctx):
+            run_bot(ctx, token)
         return
     out.print(
         f"未设置 {TOKEN_ENV}，只演示不发送：设置机器人令牌（export {TOKEN_ENV}=…）后运行即可启动机器人。"
@@ -542,14 +566,15 @@ def digest(
     assert token is not None
     if note:
         out.print(note + "（按要求照常发送）")
-    report = asyncio.run(send_digests(ctx, token, day, name))
+    with telegram_errors(ctx):
+        report = asyncio.run(send_digests(ctx, token, day, name))
     out.print(
         f"{day.isoformat()}：发送 {len(report.sent)} 个聊天共 {report.messages} 条消息；"
         f"已发过 {len(report.skipped)}，无内容 {len(report.empty)}，"
         f"失败 {len(report.failed)}，已停用 {len(report.deactivated)}。"
     )
     for chat_id, error in report.failed.items():
-        err.print(f"[red]聊天 {chat_id}：[/red]{error}", highlight=False)
+        err.print(f"[red]聊天 {chat_id}：[/red]{escape(error)}", highlight=False)
     if report.failed:
         raise typer.Exit(1)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from alembic.util import CommandError
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -38,7 +39,7 @@ def open_engine(config: str | None) -> tuple[Settings, Engine]:
     try:
         settings = load_settings(config)
     except ConfigError as exc:
-        err.print(f"[red]错误：[/red]{exc}", highlight=False)
+        err.print(f"[red]错误：[/red]{escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from exc
     setup_logging(settings.log_level)
     return settings, make_engine(settings.database_url)
@@ -48,7 +49,8 @@ def unreachable(settings: Settings, exc: Exception) -> typer.Exit:
     """Report a database that cannot be reached or used, and return the exit to raise."""
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     err.print(
-        f"[red]错误：[/red]无法连接数据库 {shown_url(settings.database_url)}：{reason}", highlight=False
+        f"[red]错误：[/red]无法连接数据库 {escape(shown_url(settings.database_url))}：{escape(reason)}",
+        highlight=False,
     )
     return typer.Exit(2)
 
@@ -64,7 +66,7 @@ def upgrade_cmd(
         status, before = schema_status(engine), current_revision(engine)
         after = upgrade(engine, revision)
     except (SchemaError, CommandError) as exc:
-        err.print(f"[red]错误：[/red]{exc}", highlight=False)
+        err.print(f"[red]错误：[/red]{escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from exc
     except (OperationalError, DBAPIError) as exc:
         raise unreachable(settings, exc) from exc

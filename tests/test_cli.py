@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from botapi import FakeTelegram
 from conftest import FIXTURES, seed_path
 from typer.testing import CliRunner
 
@@ -231,3 +232,20 @@ def test_unreachable_database_is_one_clear_line(cli: CliRunner, monkeypatch: pyt
     code, output = invoke(cli, "tasks")
     assert code == 2
     assert "无法连接数据库" in output and "secret" not in output and "Traceback" not in output
+
+
+@pytest.mark.parametrize("reachable", [True, False], ids=["token-refused", "api-unreachable"])
+@pytest.mark.parametrize("command", [["run"], ["digest", "--send"]])
+def test_telegram_failures_are_one_line_without_the_token(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reachable: bool, command: list[str]
+) -> None:
+    token = "123456:wrong-token-for-test"
+    monkeypatch.setenv("DUBAN_TELEGRAM_TOKEN", token)
+    with FakeTelegram() as tg:
+        base = tg.base_url if reachable else "http://127.0.0.1:1/bot"
+        config = tmp_path / "config.toml"
+        config.write_text(f'[telegram]\napi_base_url = "{base}"\nconnect_timeout = 2\n', encoding="utf-8")
+        code, output = invoke(cli, *command, "--config", str(config))
+    assert code == 1, output
+    expected = "拒绝了机器人令牌" if reachable else "无法连接 Telegram Bot API"
+    assert expected in output and token not in output and "Traceback" not in output
