@@ -42,7 +42,11 @@ def open_engine(config: str | None) -> tuple[Settings, Engine]:
         err.print(f"[red]错误：[/red]{escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from exc
     setup_logging(settings.log_level)
-    return settings, make_engine(settings.database_url)
+    try:
+        return settings, make_engine(settings.database_url)
+    except SchemaError as exc:
+        err.print(f"[red]错误：[/red]{escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from exc
 
 
 def unreachable(settings: Settings, exc: Exception) -> typer.Exit:

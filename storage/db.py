@@ -14,6 +14,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, SQLModel, create_engine
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -34,6 +36,10 @@ class SchemaError(RuntimeError):
     """The database schema cannot be used as it is; the message (Chinese) says why and what to do."""
 
 
+class UnsupportedDatabase(SchemaError):
+    """A database URL Duban cannot use (only SQLite and PostgreSQL are supported and tested)."""
+
+
 class SchemaOutdated(SchemaError):
     """The database is behind the code's migrations."""
 
@@ -52,6 +58,15 @@ def database_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     """Create an engine for url; for a SQLite file, its directory is created and foreign keys enforced."""
     url = database_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UnsupportedDatabase(
+            f"无法识别的数据库地址：{url}（应为 sqlite:///文件路径 或 postgresql://…）"
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        shown = parsed.render_as_string(hide_password=True)
+        raise UnsupportedDatabase(f"不支持的数据库：{shown}（只支持 SQLite 和 PostgreSQL）")
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     # A bot runs for months: pre-ping replaces connections the server or the network dropped meanwhile.

@@ -249,3 +249,16 @@ def test_telegram_failures_are_one_line_without_the_token(
     assert code == 1, output
     expected = "拒绝了机器人令牌" if reachable else "无法连接 Telegram Bot API"
     assert expected in output and token not in output and "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("mysql://user:pw@db/duban", "不支持的数据库"), ("not a url", "无法识别的数据库地址")],
+)
+@pytest.mark.parametrize("command", [["plans"], ["db", "current"]])
+def test_unsupported_database_url_is_one_line(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, url: str, message: str, command: list[str]
+) -> None:
+    monkeypatch.setenv("DUBAN_DATABASE_URL", url)
+    code, output = invoke(cli, *command)
+    assert code == 1 and message in output and "pw" not in output and "Traceback" not in output
