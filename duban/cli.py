@@ -26,7 +26,7 @@ from core.models import Deadline, DocumentError, Plan
 from core.pipeline import PreparedTask
 from core.plandiff import diff_lines
 from duban.config import TOKEN_ENV, ConfigError, Settings, load_settings, telegram_token
-from duban.context import AppContext, open_context
+from duban.context import AppContext, load_calendar, open_context
 from duban.dbcli import db_app, unreachable
 from duban.importing import ImportOutcome, compare_document, import_document, read_plan, store_document
 from jobs.digest import DeliveryReport, compose, compose_items, deliver_digests, sends_today
@@ -132,6 +132,7 @@ def deadline_json(d: Deadline) -> dict[str, Any]:
         "flags": list(d.flags),
         "span": list(d.span) if d.span else None,
         "others": [deadline_json(o) for o in d.others],
+        "reason": review_reason(d),
     }
 
 
@@ -364,9 +365,15 @@ def resolve(
     text: Annotated[str, typer.Argument(help="时间节点原文，例如 3月底前")],
     year: Annotated[int, typer.Option(help="计划年度")],
     issued: Annotated[str | None, typer.Option(help="印发日期 YYYY-MM-DD")] = None,
+    config: ConfigOption = None,
 ) -> None:
-    """解析一个时间节点，输出 JSON。"""
-    d = resolve_deadline(text, year=year, issued=parse_iso_date(issued, "--issued"))
+    """解析一个时间节点，输出 JSON（需要人工确认时附原因 reason）。"""
+    issued_date = parse_iso_date(issued, "--issued")
+    try:
+        calendar = load_calendar(load_settings(config))
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    d = resolve_deadline(text, year=year, issued=issued_date, calendar=calendar)
     typer.echo(json.dumps(deadline_json(d), ensure_ascii=False, indent=2))
 
 

@@ -136,8 +136,24 @@ def test_resolve_prints_json(cli: CliRunner) -> None:
     assert code == 0
     data = json.loads(output)
     assert (data["due"], data["kind"], data["flags"]) == ("2022-03-31", "fixed", [])
+    assert data["reason"] is None
     code, output = invoke(cli, "resolve", "本文印发后30日", "--year", "2022")
     assert json.loads(output)["flags"] == ["needs_issue_date"]
+    assert "印发日期" in json.loads(output)["reason"]
+
+
+def test_resolve_says_when_the_calendar_does_not_know_the_year(cli: CliRunner, tmp_path: Path) -> None:
+    code, output = invoke(cli, "resolve", "国庆节前", "--year", "2031")
+    data = json.loads(output)
+    assert (
+        code == 0
+        and (data["due"], data["kind"]) == (None, "unresolved")
+        and "节假日安排未知" in data["reason"]
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(f'[calendar]\noverride = "{FIXTURES / "holidays_override.toml"}"\n', encoding="utf-8")
+    code, output = invoke(cli, "resolve", "国庆节前", "--year", "2031", "--config", str(config))
+    assert code == 0 and json.loads(output)["due"] == "2031-09-30"
 
 
 def test_review_lists_flagged_deadlines(cli: CliRunner) -> None:
