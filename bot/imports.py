@@ -96,6 +96,17 @@ SETDUE_USAGE = "用法：/setdue 编号 日期，例如 /setdue 12 2022-10-31、
 NO_SUCH_TASK = "没有编号为 #{task} 的事项。编号见 /review 或 /tasks。"
 DUE_SET = "已将 #{task}（{content}）的截止日期设为 {date}（{weekday}），已移出待确认列表。"
 DUE_IN_PAST = "注意：这个日期已经过去。"
+WAS_RECURRING = "注意：它原是周期性任务（{rule}），现改为这一个截止日期。"
+RECURRENCE_CN = {
+    "weekly": "每周",
+    "biweekly": "每两周",
+    "monthly": "每月",
+    "quarterly": "每季度",
+    "halfyearly": "每半年",
+    "yearly": "每年",
+}
+# 10月31日 / 10-31 / 10.31: a month and day without a year, read in the plan's year (not the next one to come).
+MONTH_DAY = re.compile(r"^\s*\d{1,2}\s*(?:月\s*\d{1,2}\s*[日号]?|[-/.]\s*\d{1,2})\s*$")
 DUE_SET_SHORT = "已设定 #{task}：{date}"
 
 
@@ -547,11 +558,21 @@ async def setdue_cmd(update: Update, context: Context) -> None:
     if due is None:
         await reply(update, BAD_DATE.format(text=short(date_text, 20)))
         return
+    with session_scope(ctx.engine) as s:
+        found = plans.plan_year_and_recurrence(s, task_id)
+    if found is None:
+        await reply(update, NO_SUCH_TASK.format(task=task_id))
+        return
+    plan_year, recurrence = found
+    if plan_year and MONTH_DAY.match(date_text):
+        due = same_day_in(due, plan_year) or due
     content = apply_due(context, task_id, due, user)
     if content is None:
         await reply(update, NO_SUCH_TASK.format(task=task_id))
         return
     text = DUE_SET.format(task=task_id, content=content, date=due.isoformat(), weekday=weekday_cn(due))
+    if recurrence:
+        text += WAS_RECURRING.format(rule=RECURRENCE_CN.get(recurrence, recurrence))
     await reply(update, text + (DUE_IN_PAST if due < today else ""))
     logger.info("#{} 截止日期设为 {}（管理员 {}）", task_id, due, user_name(user))
 

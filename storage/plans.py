@@ -293,6 +293,16 @@ def review_items(s: Session, *, plan_id: int | None = None) -> list[ReviewItem]:
     return items
 
 
+def plan_year_and_recurrence(s: Session, task_id: int) -> tuple[int | None, str | None] | None:
+    """The year of the task's plan and the task's recurrence, or None when there is no such task."""
+    row = s.exec(
+        select(PlanRow.year, TaskRow.recurrence)
+        .join(PlanRow, col(PlanRow.id) == col(TaskRow.plan_id))
+        .where(TaskRow.id == task_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def set_due(
     s: Session, task_id: int, *, due: date, by: int | None, by_name: str | None, now: datetime
 ) -> TaskRow | None:

@@ -13,7 +13,7 @@ pytest.importorskip("openpyxl", reason="需要 openpyxl（pip install openpyxl�
 pytest.importorskip("pdfplumber", reason="需要 pdfplumber（pip install pdfplumber）")
 pytest.importorskip("reportlab", reason="需要 reportlab（pip install reportlab）")
 
-from bot_harness import BEFORE_DIGEST, TODAY, Clock, make_context, running, say
+from bot_harness import BEFORE_DIGEST, TODAY, Clock, import_plan, make_context, running, say
 from botapi import FakeTelegram
 from filemakers import make_docx, make_pdf, make_xlsx, table_parts
 from sqlmodel import select
@@ -524,3 +524,23 @@ def test_cli_import_prints_the_diff_and_applies_it(tmp_path: Path, monkeypatch: 
     }
     assert "内容相同，未做任何更改" in run("import", str(v2))
     ctx.engine.dispose()
+
+
+async def test_setdue_reads_a_month_and_day_in_the_plans_year_and_says_a_duty_was_recurring(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    import_plan(
+        ctx,
+        "2022年测试区公开工作要点任务分解表\n\n序号\t任务名称\t任务内容\t责任单位\t时间节点\n"
+        "1\t检查\t每季度检查公开专栏更新情况\t区政府办公室\t每季度\n",
+    )
+    [row] = task_rows(ctx).values()
+    answer = await say(fake, ADMIN, f"/setdue {row.id} 10月31日")
+    assert answer["text"].startswith(f"已将 #{row.id}（每季度检查公开专栏更新情况）的截止日期设为 2022-10-31")
+    assert imports.WAS_RECURRING.format(rule="每季度") in answer["text"]
+    assert answer["text"].endswith(imports.DUE_IN_PAST)
+    again = await say(fake, ADMIN, f"/setdue {row.id} 下周五")  # relative dates count from today
+    assert f"设为 {date(2026, 3, 13).isoformat()}" in again["text"]
+    assert imports.WAS_RECURRING.split("（")[0] not in again["text"]  # already a one-off now
+    stored = task_rows(ctx)[row.content]
+    assert (stored.due, stored.kind, stored.recurrence) == (date(2026, 3, 13), "fixed", None)
