@@ -31,7 +31,7 @@ from bot.keyboards import (
 from bot.matching import match_unit
 from core.digest import done_callback, parse_callback, parse_done_reply, render_task_list
 from duban.context import AppContext
-from storage import ledger, progress, subscriptions
+from storage import crud, ledger, progress, subscriptions
 from storage.db import session_scope
 from storage.digest import open_items
 from storage.models import UnitRow
@@ -361,7 +361,10 @@ async def done_cmd(update: Update, context: Context) -> None:
                 s, chat_id=chat.id, task_id=task_id, group_routes=ctx.group_routes(s)
             )
         ]
-    if not units:
+        exists = bool(units) or crud.task_exists(s, task_id)
+    if not exists:
+        await reply(update, texts.NO_SUCH_TASK.format(task=task_id))
+    elif not units:
         await reply(update, texts.NOT_YOURS.format(task=task_id))
     elif len(units) == 1:
         _, answer, _ = await mark(context, chat.id, user, task_id, units[0][0], note)
@@ -391,7 +394,9 @@ async def undo_cmd(update: Update, context: Context) -> None:
         for u in units:
             undone = progress.undo(s, task_id=task_id, unit_id=u.id or 0)
             answers.append((texts.UNDONE if undone else texts.NOT_DONE).format(task=task_id, unit=u.name))
-    if answers:
+        if not units and not crud.task_exists(s, task_id):
+            answers.append(texts.NO_SUCH_TASK.format(task=task_id))
+    if units:
         logger.info("撤销完成：#{} by {}（聊天 {}）", task_id, user.id, chat.id)
     await reply(update, "\n".join(answers) if answers else texts.NOT_YOURS.format(task=task_id))
 

@@ -20,11 +20,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot import texts
 from bot.handlers import Context, app_ctx, edit_choice, is_admin, now, parse_task_number, reply, user_name
 from core.deadlines import parse_user_date
 from core.digest import date_cn, short_text
 from jobs.oversight import NOTHING_TO_REPORT, schedule_oversight, send_report
-from storage import ledger, oversight, progress
+from storage import crud, ledger, oversight, progress
 from storage.db import session_scope
 from storage.models import TaskRow, UnitRow
 
@@ -54,7 +55,7 @@ EXTEND_DENIED_ADMIN = "❌ 已拒绝延期 #{ext}：#{task}（{unit}）仍为 {o
 EXTEND_APPROVED_USER = "管理员已批准延期：#{task}（{unit}）的截止日期改为 {new}。"
 EXTEND_DENIED_USER = "管理员未批准 #{task}（{unit}）的延期申请，截止日期仍为 {old}。"
 EXTEND_GONE = "这条延期申请已经处理过或不存在了。"
-ADMIN_ONLY = "抱歉，这个操作只有管理员可以使用。"
+ADMIN_ONLY = texts.ADMIN_ONLY
 URGE_TEXT = "📣 催办：#{task}「{content}」— {unit}，截止 {due}，{late}。\n请尽快办理；办结后回复本消息“完成”，或回复“进度：…”说明进展。"
 URGE_DONE = "已向「{unit}」催办 #{task}（通知了 {chats} 个聊天）。"
 URGE_NOBODY = "「{unit}」没有订阅的聊天，无法催办；已记录。"
@@ -125,6 +126,9 @@ async def save_progress(update: Update, context: Context, task_id: int, text: st
                 now=now(context),
             )
         names = "、".join(u.name for u in units)
+        missing = not units and not crud.task_exists(s, task_id)
+    if missing:
+        return texts.NO_SUCH_TASK.format(task=task_id)
     if not units:
         return NOT_YOURS.format(task=task_id)
     logger.info("进展：#{} {} by {}（聊天 {}）", task_id, names, user.id, chat.id)
@@ -200,7 +204,9 @@ async def request_extension(update: Update, context: Context) -> str:
             s, chat_id=chat.id, task_id=task_id, group_routes=ctx.group_routes(s)
         )
         task = s.get(TaskRow, task_id)
-        if not units or task is None:
+        if task is None:
+            return texts.NO_SUCH_TASK.format(task=task_id)
+        if not units:
             return NOT_YOURS.format(task=task_id)
         if task.kind == "recurring":
             return EXTEND_RECURRING.format(task=task_id)

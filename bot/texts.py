@@ -69,6 +69,7 @@ ONLY_PENDING = "本聊天的订阅还在等待管理员批准，批准后才能�
 DONE_USAGE = "用法：/done 编号 [备注]，例如 /done 12 已在门户网站公开。编号见提醒或 /tasks。"
 UNDO_USAGE = "用法：/undo 编号，例如 /undo 12。"
 NOT_YOURS = "#{task} 不是本聊天所订阅单位的事项，不能标记。"
+NO_SUCH_TASK = "没有编号为 #{task} 的事项。编号见提醒或 /tasks。"
 MARKED = "已标记完成：#{task}（{unit}）。"
 ALREADY_DONE = "#{task}（{unit}）之前已经标记为完成。"
 UNDONE = "已撤销：#{task}（{unit}）恢复为未完成。"

@@ -150,6 +150,11 @@ def import_plan(
     return ImportResult(plan_row.id, True, len(prepared), tuple(dict.fromkeys(all_names)))
 
 
+def task_exists(session: Session, task_id: int) -> bool:
+    """Whether a task with this id is stored."""
+    return session.get(TaskRow, task_id) is not None
+
+
 def list_plans(session: Session) -> list[PlanRow]:
     """Every plan, oldest import first."""
     return list(session.exec(select(PlanRow).order_by(col(PlanRow.id))))

@@ -318,6 +318,8 @@ async def test_someone_elses_item_is_refused_by_button_reply_and_command(
     await subscribe(fake, OTHER, "区财政局")
     edu = unit_id(ctx, "区教育局")
     assert (await say(fake, OTHER, "/done 1"))["text"] == "#1 不是本聊天所订阅单位的事项，不能标记。"
+    for command in ("/done 999", "/undo 999"):
+        assert (await say(fake, OTHER, command))["text"] == "没有编号为 #999 的事项。编号见提醒或 /tasks。"
     other_digest = await digest_message(app, ctx, fake, OTHER)
     forged = fake.press_button(OTHER, other_digest["message_id"], done_callback(1, edu), check=False)
     assert (await fake.wait_for_answer(forged))["text"] == texts.CALLBACK_REFUSED

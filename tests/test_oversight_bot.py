@@ -193,6 +193,8 @@ async def test_extension_denied_and_bad_requests(
         ("/extend 3 3月20日", bot_oversight.EXTEND_NO_REASON),
         ("/extend 3 3月5日 太早", "新的截止日期（3月5日）应当晚于现在的截止日期（3月6日）和今天。"),
         ("/extend 4 7月1日 不是我的", "#4 不是本聊天所订阅单位的事项，不能填报或申请。"),
+        ("/extend 999 7月1日 没有这项", "没有编号为 #999 的事项。编号见提醒或 /tasks。"),
+        ("/progress 999 没有这项", "没有编号为 #999 的事项。编号见提醒或 /tasks。"),
         ("/extend 6 7月1日 周期", "#6 是周期性事项，每期各有截止日期，不能申请延期。"),
     ]:
         assert (await say(fake, EDU, command))["text"] == expected, command
