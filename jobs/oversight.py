@@ -148,6 +148,28 @@ async def _send(
     items: Sequence[DigestItem] = (),
     markup: InlineKeyboardMarkup | None = None,
 ) -> list[int] | str | None:
+    """_deliver, with any other failure (a database error, a bug) kept to this one chat and logged."""
+    try:
+        return await _deliver(
+            bot, ctx, chat_id, texts, day=day, kind=kind, clock=clock, items=items, markup=markup
+        )
+    except Exception as exc:  # one chat's failure must not stop the rest of the day's oversight messages
+        logger.exception("聊天 {} 的督办消息（{}）出错", chat_id, kind)
+        return f"{type(exc).__name__}: {exc}"
+
+
+async def _deliver(
+    bot: Bot,
+    ctx: AppContext,
+    chat_id: int,
+    texts: Sequence[str],
+    *,
+    day: date,
+    kind: str,
+    clock: Clock,
+    items: Sequence[DigestItem] = (),
+    markup: InlineKeyboardMarkup | None = None,
+) -> list[int] | str | None:
     """Send once per (chat, day, kind) through the ledger: message ids, an error, or None (sent before)."""
     with session_scope(ctx.engine) as s:
         if not ledger.claim(s, chat_id=chat_id, day=day, kind=kind, now=clock()):

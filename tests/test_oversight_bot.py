@@ -22,7 +22,7 @@ from core.digest import done_callback
 from duban.context import AppContext
 from jobs.digest import deliver_digests
 from jobs.oversight import run_oversight, urge_callback
-from storage import oversight, subscriptions
+from storage import ledger, oversight, subscriptions
 from storage.db import session_scope
 from storage.models import ExtensionRow, TaskRow, UrgeRow
 
@@ -356,3 +356,22 @@ async def test_weekly_summary_goes_to_admins_on_mondays_once(
     assert photo["caption"].startswith("📊 督办台账（截至3月9日）") and document["filename"].endswith(".xlsx")
     again = await run_oversight(app.bot, ctx, day=date(2026, 3, 9), clock=lambda: AFTER_DIGEST)
     assert again.weekly == {} and len(fake.sent_files(ADMIN)) == 2
+
+
+async def test_one_chats_failure_does_not_stop_the_daily_run(
+    app: Application, ctx: AppContext, fake: FakeTelegram, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await subscribe(fake, EDU, "区教育局")
+    await subscribe(fake, FIN, "区财政局")  # leads #2, where 区教育局 is overdue: FIN gets an escalation
+    real = ledger.claim
+
+    def broken_for_fin(s, *, chat_id, **kwargs):  # type: ignore[no-untyped-def]
+        if chat_id == FIN:
+            raise RuntimeError("database went away")
+        return real(s, chat_id=chat_id, **kwargs)
+
+    monkeypatch.setattr(ledger, "claim", broken_for_fin)
+    clock.now = datetime(2026, 3, 5, 9, 30, tzinfo=SH)
+    report = await run_oversight(app.bot, ctx, day=date(2026, 3, 5), clock=clock)
+    assert "database went away" in report.failed[FIN]
+    assert set(report.overdue) == {ADMIN}  # the admins' summary still went out
