@@ -329,7 +329,7 @@ def tasks(
     if format not in ("table", "json"):
         raise fail("--format 只能是 table 或 json")
     ctx = context(config)
-    name = ctx.directory.canonical(unit) if unit else None
+    name = resolve_unit(ctx, unit, include_groups=True) if unit else None
     with session_scope(ctx.engine) as session:
         views = crud.list_tasks(session, plan_id=plan, unit=name, group_routes=ctx.group_routes(session))
     if format == "json":
@@ -530,10 +530,10 @@ def plan_unit_names(ctx: AppContext, plan_id: int) -> list[str]:
     return list(dict.fromkeys(u.name for v in views for u in v.units))
 
 
-def resolve_unit(ctx: AppContext, text: str) -> str:
+def resolve_unit(ctx: AppContext, text: str, *, include_groups: bool = False) -> str:
     """A stored unit's name from what was typed (aliases and near spellings too), or a clear error."""
     with session_scope(ctx.engine) as session:
-        names = subscriptions.unit_names(session)
+        names = subscriptions.unit_names(session, include_groups=include_groups)
     match = match_unit(ctx.directory.canonical(text), names, ctx.directory.aliases)
     if match.kind == "one":
         return match.names[0]

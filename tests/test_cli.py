@@ -278,3 +278,11 @@ def test_unsupported_database_url_is_one_line(
     monkeypatch.setenv("DUBAN_DATABASE_URL", url)
     code, output = invoke(cli, *command)
     assert code == 1 and message in output and "pw" not in output and "Traceback" not in output
+
+
+def test_tasks_unit_filter_takes_near_names_and_suggests_on_a_miss(cli: CliRunner) -> None:
+    invoke(cli, "run")
+    assert [t["seq"] for t in stored_tasks(cli, "--unit", "县教育")] == ["5"]
+    assert {t["seq"] for t in stored_tasks(cli, "--unit", "各乡镇")} == {"9"}
+    code, output = invoke(cli, "tasks", "--unit", "县公安局")
+    assert code == 1 and "没有找到单位“县公安局”" in output and "最接近的是" in output
