@@ -24,6 +24,7 @@ from bot import texts
 from bot.handlers import Context, app_ctx, edit_choice, is_admin, now, parse_task_number, reply, user_name
 from core.deadlines import parse_user_date
 from core.digest import date_cn, short_text
+from duban.context import AppContext
 from jobs.oversight import NOTHING_TO_REPORT, schedule_oversight, send_report
 from storage import crud, ledger, oversight, progress
 from storage.db import session_scope
@@ -64,6 +65,7 @@ REPORT_WAIT = "正在生成督办台账……"
 REPORT_EMPTY = "还没有可导出的事项。请先导入工作要点。"
 REPORT_FAILED = "督办台账没能发送成功，请稍后再发送 /report 重试。"
 REPORT_BAD_PLAN = "用法：/report [计划编号]，例如 /report 或 /report 2。"
+REPORT_NO_PLAN = "没有编号为 {plan} 的计划。发送 /report 导出全部计划。"
 APPROVE, DENY = "批准延期", "拒绝"
 
 # Matched on the text as typed (full-width ：＃１２ too), so the note is stored exactly as written.
@@ -367,6 +369,12 @@ async def on_oversight_button(update: Update, context: Context) -> None:
 # ------------------------------------------------------------------------------------------------- report
 
 
+def plan_known(ctx: AppContext, plan_id: int) -> bool:
+    """Whether the plan exists."""
+    with session_scope(ctx.engine) as s:
+        return crud.plan_exists(s, plan_id)
+
+
 async def report_cmd(update: Update, context: Context) -> None:
     """/report [计划编号] (admins): the chart and the workbook."""
     ctx = app_ctx(context)
@@ -378,6 +386,8 @@ async def report_cmd(update: Update, context: Context) -> None:
         await reply(update, ADMIN_ONLY)
     elif args and plan_id is None:
         await reply(update, REPORT_BAD_PLAN)
+    elif plan_id is not None and not plan_known(ctx, plan_id):
+        await reply(update, REPORT_NO_PLAN.format(plan=plan_id))
     else:
         today, clock = now(context).date(), context.bot_data["clock"]
         result = await send_report(context.bot, ctx, chat.id, today=today, clock=clock, plan_id=plan_id)

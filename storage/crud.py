@@ -155,6 +155,11 @@ def task_exists(session: Session, task_id: int) -> bool:
     return session.get(TaskRow, task_id) is not None
 
 
+def plan_exists(session: Session, plan_id: int) -> bool:
+    """Whether a plan with this id is stored."""
+    return session.get(PlanRow, plan_id) is not None
+
+
 def list_plans(session: Session) -> list[PlanRow]:
     """Every plan, oldest import first."""
     return list(session.exec(select(PlanRow).order_by(col(PlanRow.id))))

@@ -315,6 +315,9 @@ async def test_report_command_sends_chart_and_workbook_to_admins_only(
     sheet = wb[wb.sheetnames[1]]
     assert sheet["A1"].value == "序号" and sheet.max_row == 9
     assert (await say(fake, ADMIN, "/report 第二"))["text"] == bot_oversight.REPORT_BAD_PLAN
+    assert (await say(fake, ADMIN, "/report 99"))[
+        "text"
+    ] == "没有编号为 99 的计划。发送 /report 导出全部计划。"
 
 
 async def test_a_report_that_cannot_be_sent_is_said_so_not_called_empty(
