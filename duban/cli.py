@@ -28,7 +28,7 @@ from core.plandiff import diff_lines
 from duban.config import TOKEN_ENV, ConfigError, Settings, load_settings, telegram_token
 from duban.context import AppContext, load_calendar, open_context
 from duban.dbcli import db_app, unreachable
-from duban.importing import ImportOutcome, compare_document, import_document, read_plan, store_document
+from duban.importing import compare_document, import_document, read_plan, store_document
 from jobs.digest import DeliveryReport, compose, compose_items, deliver_digests, sends_today
 from storage import crud, subscriptions
 from storage.crud import TaskView
@@ -179,24 +179,6 @@ def print_tasks(views: list[TaskView], title: str) -> None:
         deadline = f"{escape(v.deadline_text) or '（未写明）'}\n{due_text(v.due)}\n{kind}"
         table.add_row(str(v.id), escape(v.seq), task, escape(unit_text(v, "\n")), deadline)
     out.print(table)
-
-
-def print_outcome(outcome: ImportOutcome, name: str) -> None:
-    """The Chinese summary of one import."""
-    result, plan = outcome.result, outcome.plan
-    if not result.created:
-        out.print(f"[yellow]{name}：与已导入的计划 #{result.plan_id} 内容相同，未做任何更改。[/yellow]")
-        return
-    issued = plan.issued.isoformat() if plan.issued else "未注明"
-    out.print(
-        f"[green]已导入[/green] {name} → 计划 #{result.plan_id}《{plan.title}》"
-        f"（{plan.year}年，印发日期：{issued}）：{result.task_count} 项任务，{len(result.unit_names)} 个责任单位。"
-    )
-    review = outcome.needs_review
-    if review:
-        out.print(f"  其中 {len(review)} 项的时间节点需要人工确认（运行 duban review 查看）。")
-    else:
-        out.print("  所有时间节点均已识别。")
 
 
 def print_stored(
@@ -502,7 +484,7 @@ def run(config: ConfigOption = None) -> None:
         )
     except DocumentError as exc:
         raise fail(str(exc)) from None
-    print_outcome(outcome, "示例计划")
+    print_stored(outcome.result, outcome.plan, outcome.prepared, "示例计划")
     today = now_in(ctx.settings).date()
     day = next_send_day(ctx, today)
     if day != today:

@@ -13,7 +13,7 @@ from core.pipeline import PreparedTask, content_hash, prepare
 from core.readers import read_document
 from core.units import UnitDirectory
 from core.workdays import WorkCalendar
-from storage import crud, plans
+from storage import plans
 from storage.db import session_scope
 
 
@@ -23,7 +23,7 @@ class ImportOutcome:
 
     plan: Plan
     prepared: list[PreparedTask]
-    result: crud.ImportResult
+    result: plans.StoreResult
 
     @property
     def needs_review(self) -> list[PreparedTask]:
@@ -61,7 +61,7 @@ def import_document(
     calendar: WorkCalendar | None = None,
     max_bytes: int | None = None,
 ) -> ImportOutcome:
-    """Read a document and store it in one transaction; nothing is stored if any step fails."""
+    """Read a document and store it in one transaction (new, unchanged, or a new version of the same plan)."""
     plan, prepared, digest = read_plan(
         data,
         filename=source_name,
@@ -71,18 +71,9 @@ def import_document(
         title=title,
         calendar=calendar,
     )
-    with session_scope(engine) as session:
-        result = crud.import_plan(
-            session,
-            plan,
-            prepared,
-            source_name=source_name,
-            digest=digest,
-            now=now,
-            canonical=directory.canonical,
-            kind_of=directory.kind,
-            is_group=directory.is_group,
-        )
+    result = store_document(
+        engine, plan, prepared, digest, source_name=source_name, directory=directory, now=now
+    )
     return ImportOutcome(plan, prepared, result)
 
 
