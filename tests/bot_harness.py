@@ -17,6 +17,8 @@ from bot.app import build_application
 from duban.config import load_settings
 from duban.context import AppContext, open_context
 from duban.importing import import_document
+from storage import subscriptions
+from storage.db import session_scope
 
 SH = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 3, 4)  # a Wednesday and an official workday
@@ -75,6 +77,14 @@ chat_interval_seconds = 0.05
         encoding="utf-8",
     )
     return open_context(load_settings(config))
+
+
+def unit_id(ctx: AppContext, name: str) -> int:
+    """The stored id of a unit."""
+    with session_scope(ctx.engine) as s:
+        row = subscriptions.unit_by_name(s, name)
+        assert row is not None and row.id is not None
+        return row.id
 
 
 def import_plan(ctx: AppContext, text: str = PLAN) -> None:

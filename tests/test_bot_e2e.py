@@ -17,6 +17,7 @@ from bot_harness import (
     running,
     say,
     settle,
+    unit_id,
 )
 from botapi import FakeTelegram
 from loguru import logger
@@ -61,13 +62,6 @@ def clock() -> Clock:
 async def app(ctx: AppContext, fake: FakeTelegram, clock: Clock) -> AsyncIterator[Application]:
     async with running(ctx, fake, clock) as application:
         yield application
-
-
-def unit_id(ctx: AppContext, name: str) -> int:
-    with session_scope(ctx.engine) as s:
-        row = subscriptions.unit_by_name(s, name)
-        assert row is not None and row.id is not None
-        return row.id
 
 
 def statuses(ctx: AppContext, chat_id: int) -> dict[str, str]:

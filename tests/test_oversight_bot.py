@@ -9,7 +9,18 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from bot_harness import AFTER_DIGEST, BEFORE_DIGEST, SH, TODAY, Clock, import_plan, make_context, running, say
+from bot_harness import (
+    AFTER_DIGEST,
+    BEFORE_DIGEST,
+    SH,
+    TODAY,
+    Clock,
+    import_plan,
+    make_context,
+    running,
+    say,
+    unit_id,
+)
 from botapi import FakeTelegram
 from conftest import needs_cjk_font
 from openpyxl import load_workbook
@@ -22,7 +33,7 @@ from core.digest import done_callback
 from duban.context import AppContext
 from jobs.digest import deliver_digests
 from jobs.oversight import run_oversight, urge_callback
-from storage import ledger, oversight, subscriptions
+from storage import ledger, oversight
 from storage.db import session_scope
 from storage.models import ExtensionRow, TaskRow, UrgeRow
 
@@ -63,13 +74,6 @@ def clock() -> Clock:
 async def app(ctx: AppContext, fake: FakeTelegram, clock: Clock) -> AsyncIterator[Application]:
     async with running(ctx, fake, clock) as application:
         yield application
-
-
-def uid(ctx: AppContext, name: str) -> int:
-    with session_scope(ctx.engine) as s:
-        row = subscriptions.unit_by_name(s, name)
-        assert row is not None and row.id is not None
-        return row.id
 
 
 async def subscribe(fake: FakeTelegram, chat: int, unit: str) -> None:
@@ -222,7 +226,7 @@ async def test_daily_run_escalates_to_lead_units_summarises_for_admins_and_urges
     assert set(report.overdue) == {ADMIN}
     [summary] = [m for m in fake.sent(ADMIN) if m["text"].startswith("🔴 逾期事项汇总")]
     assert "【区教育局】2项" in summary["text"] and "【区财政局】1项" in summary["text"]
-    edu, fin = uid(ctx, "区教育局"), uid(ctx, "区财政局")
+    edu, fin = unit_id(ctx, "区教育局"), unit_id(ctx, "区财政局")
     assert [d for _, d in fake.buttons(summary)] == [
         urge_callback(1, edu),
         urge_callback(2, edu),
@@ -281,7 +285,7 @@ async def test_marking_the_quarterly_duty_done_leaves_the_next_quarter_open(
     clock.now = datetime(2026, 3, 27, 10, 0, tzinfo=SH)
     message = await digest(app, ctx, fake, EDU, date(2026, 3, 27))
     assert "截止 3月31日" in line_of(message["text"], 6)
-    pressed = fake.press_button(EDU, message["message_id"], done_callback(6, uid(ctx, "区教育局")))
+    pressed = fake.press_button(EDU, message["message_id"], done_callback(6, unit_id(ctx, "区教育局")))
     assert (await fake.wait_for_answer(pressed))["text"] == texts.CALLBACK_DONE
     listing = await say(fake, EDU, "/tasks")
     assert "截止 6月30日" in line_of(listing["text"], 6)  # the next quarter's occurrence
