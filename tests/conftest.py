@@ -57,6 +57,20 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         made.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with nothing in it, not even the schema: a new SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        made = make_engine(f"sqlite:///{tmp_path / 'blank.db'}")
+        yield made
+        made.dispose()
+        return
+    with scratch_database(require_pg()) as url:
+        made = make_engine(url)
+        yield made
+        made.dispose()
+
+
 def _cjk_font_missing() -> str | None:
     """Why charts cannot be drawn here, or None when a Chinese font is installed."""
     from duban.report import ReportError, find_cjk_font

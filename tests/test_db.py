@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from alembic import command
-from pg import require_pg, scratch_database
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 from typer.testing import CliRunner
@@ -41,18 +39,10 @@ NOW = datetime(2026, 3, 25, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 DAY = date(2026, 3, 25)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database with nothing in it: a new SQLite file, or a new PostgreSQL database of its own."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'blank.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with scratch_database(require_pg()) as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
+@pytest.fixture
+def blank(blank_engine: Engine) -> Engine:
+    """A database with nothing in it (conftest's blank_engine, under the name these tests read best with)."""
+    return blank_engine
 
 
 @pytest.mark.parametrize(

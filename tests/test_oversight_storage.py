@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from pg import require_pg, scratch_database
 from sqlalchemy import Engine, text
 from sqlmodel import select
 
 from storage import progress
-from storage.db import make_engine, session_scope, upgrade
+from storage.db import session_scope, upgrade
 from storage.models import ONCE, CompletionRow
 
 NOW = datetime(2026, 5, 10, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with scratch_database(require_pg()) as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
+@pytest.fixture
+def engine(blank_engine: Engine) -> Engine:
+    """A database without schema: these tests migrate it step by step themselves."""
+    return blank_engine
 
 
 def test_upgrade_keeps_completions_and_dates_recurring_ones(engine: Engine) -> None:
