@@ -79,6 +79,25 @@ chat_interval_seconds = 0.05
     return open_context(load_settings(config))
 
 
+def subscribe_chats(
+    ctx: AppContext, chats: range | list[int], unit: str = "区教育局", *, now: datetime = AFTER_DIGEST
+) -> None:
+    """Each chat follows unit directly in storage (the shared test plan gives it a one-message digest)."""
+    with session_scope(ctx.engine) as s:
+        row = subscriptions.unit_by_name(s, unit)
+        assert row is not None
+        for chat in chats:
+            subscriptions.subscribe(
+                s,
+                chat_id=chat,
+                unit_id=row.id or 0,
+                user_id=chat,
+                user_name="测试",
+                needs_approval=False,
+                now=now,
+            )
+
+
 def unit_id(ctx: AppContext, name: str) -> int:
     """The stored id of a unit."""
     with session_scope(ctx.engine) as s:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from bot_harness import AFTER_DIGEST, PLAN, TODAY, Clock, import_plan, make_context, running
+from bot_harness import AFTER_DIGEST, PLAN, TODAY, Clock, import_plan, make_context, running, subscribe_chats
 from botapi import FakeTelegram
 from loguru import logger
 from sqlalchemy import Engine, func
@@ -25,7 +25,6 @@ from bot import texts
 from core.digest import done_callback
 from core.units import UnitDirectory
 from duban.cli import send_digests
-from duban.context import AppContext
 from duban.importing import import_document
 from storage import ledger, progress, subscriptions
 from storage.db import session_scope
@@ -36,23 +35,6 @@ DUBAN = Path(sys.executable).parent / "duban"
 # SIGKILL trials in the default run; DUBAN_KILL_TRIALS=24 for the full measurement (about 5 s per trial).
 KILL_TRIALS = int(os.environ.get("DUBAN_KILL_TRIALS", "3"))
 HEADER = "📋 督办提醒"
-
-
-def subscribe_chats(ctx: AppContext, chats: range | list[int], unit: str = "区教育局") -> None:
-    """Each chat follows unit (the shared test plan gives it a one-message digest)."""
-    with session_scope(ctx.engine) as s:
-        row = subscriptions.unit_by_name(s, unit)
-        assert row is not None
-        for chat in chats:
-            subscriptions.subscribe(
-                s,
-                chat_id=chat,
-                unit_id=row.id or 0,
-                user_id=chat,
-                user_name="测试",
-                needs_approval=False,
-                now=AFTER_DIGEST,
-            )
 
 
 def digests_for(fake: FakeTelegram, chat: int, day: date) -> list[dict]:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from bot_harness import import_plan, make_context
+from bot_harness import import_plan, make_context, subscribe_chats
 from botapi import FakeTelegram
 from pg import pg_base_url, scratch_database
 from sqlalchemy import Engine
@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from bot import texts
 from duban.config import load_settings
 from duban.context import AppContext, open_context
-from storage import locks, subscriptions
+from storage import locks
 from storage.db import session_scope, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,22 +148,6 @@ def wait(condition, timeout: float, what: str) -> float:  # type: ignore[no-unty
 LEADER = "成为主实例"
 
 
-def subscribe_all(ctx: AppContext, chats: list[int], unit: str = "区教育局") -> None:
-    with session_scope(ctx.engine) as s:
-        row = subscriptions.unit_by_name(s, unit)
-        assert row is not None
-        for chat in chats:
-            subscriptions.subscribe(
-                s,
-                chat_id=chat,
-                unit_id=row.id or 0,
-                user_id=chat,
-                user_name="测试",
-                needs_approval=False,
-                now=T0,
-            )
-
-
 def digests(fake: FakeTelegram, chat: int) -> list[dict]:
     return [m for m in fake.sent(chat) if m["text"].startswith("📋 督办提醒")]
 
@@ -182,7 +166,7 @@ def test_two_instances_one_poller_takeover_after_sigkill_one_digest_each(
             'leader_lease_seconds = 4\nleader_renew_seconds = 1\n\n[digest]\ntime = "00:00"\nworkdays_only = false\n',
         )
         import_plan(ctx)
-        subscribe_all(ctx, chats)
+        subscribe_chats(ctx, chats, now=T0)
         args = ["run", "--config", str(tmp_path / "config.toml")]
         a = Instance(args, fake.token)
         b: Instance | None = None
@@ -224,7 +208,7 @@ def test_two_digest_runs_at_once_send_one_digest_per_chat(tmp_path: Path, databa
             fake.add_chat(chat)
         ctx = shared_context(tmp_path, fake, database, "overall_max_rate = 29\n")
         import_plan(ctx)
-        subscribe_all(ctx, chats)
+        subscribe_chats(ctx, chats, now=T0)
         args = ["digest", "--send", "--date", "2026-03-04", "--config", str(tmp_path / "config.toml")]
         runs = [Instance(args, fake.token) for _ in range(2)]
         for run in runs:
