@@ -117,25 +117,28 @@ def import_plan(
     assert plan_row.id is not None
     all_names = [canonical(u.name) for p in prepared for u in p.task.units]
     units = get_or_create_units(session, all_names, kind_of=kind_of, is_group=is_group)
-    for position, item in enumerate(prepared, start=1):
-        d = item.deadline
-        task_row = TaskRow(
+    task_rows = [
+        TaskRow(
             plan_id=plan_row.id,
             position=position,
             seq=item.task.seq,
             category=item.task.category,
             content=item.task.content,
             deadline_text=item.task.deadline_text,
-            due=d.due,
-            kind=d.kind,
-            recurrence=d.recurrence,
-            event=d.event,
-            workdays=d.workdays,
-            flags=list(d.flags),
+            due=item.deadline.due,
+            kind=item.deadline.kind,
+            recurrence=item.deadline.recurrence,
+            event=item.deadline.event,
+            workdays=item.deadline.workdays,
+            flags=list(item.deadline.flags),
             rules=list(item.rules),
         )
-        session.add(task_row)
-        session.flush()
+        for position, item in enumerate(prepared, start=1)
+    ]
+    # One flush for all tasks: SQLAlchemy batches the INSERTs and still hands back every new id.
+    session.add_all(task_rows)
+    session.flush()
+    for task_row, item in zip(task_rows, prepared, strict=True):
         assert task_row.id is not None
         seen: set[int] = set()
         for upos, ref in enumerate(item.task.units, start=1):

@@ -79,6 +79,8 @@ def test_import_stores_plan_tasks_units_and_roles(engine: Engine) -> None:
     with session_scope(engine) as session:
         views = crud.list_tasks(session)
     assert [v.seq for v in views] == ["1", "2"]
+    # Task ids are the numbers people use (#12): they follow document order.
+    assert views[0].id < views[1].id
     assert [(u.name, u.role) for u in views[0].units] == [
         ("区政府办公室", "lead"),
         ("区大数据中心", "support"),
