@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -76,12 +78,27 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _switch_to_wal(cursor) -> None:  # type: ignore[no-untyped-def]
+    """Put the file in WAL mode (it stays so); retried, as SQLite answers 'locked' without waiting when
+    several processes open a brand-new file at the same moment."""
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    for attempt in range(50):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.1)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    # WAL lets the CLI read while the bot writes; busy_timeout waits for a writer instead of failing at once.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # busy_timeout waits for a writer instead of failing at once. WAL lets the CLI read while the bot writes.
     cursor.execute("PRAGMA busy_timeout=5000")
+    _switch_to_wal(cursor)
     # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses nothing committed,
     # only a power cut or OS crash may undo the last commits. The ledger commits 3 times per message; FULL's
     # fsync each time (3–10 ms) held the sending loop below Telegram's 30 messages a second.
@@ -202,31 +219,42 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> str | None:
     """
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     try:
-        with _file_lock(engine), engine.begin() as conn:
-            _lock(conn)
-            recorded = inspect(conn).has_table(VERSION_TABLE) and _revisions(conn)
-            if not recorded and _app_tables(conn):
-                diff = schema_diff(conn)
-                if diff:
-                    raise SchemaError(
-                        "数据库里已有督办的表，但没有迁移版本记录，且结构与当前版本不同，无法自动升级。"
-                        f"请备份后手工处理。差异：{diff[:5]}"
-                    )
-                command.stamp(alembic_config(conn), "head")
-            else:
-                command.upgrade(alembic_config(conn), revision)
-        return current_revision(engine)
+        with _file_lock(engine):
+            return _upgrade_holding_file_lock(engine, revision)
     finally:
         if isinstance(engine_or_url, str):
             engine.dispose()
 
 
+def _upgrade_holding_file_lock(engine: Engine, revision: str) -> str | None:
+    """upgrade() for a caller that already holds _file_lock (flock is not re-entrant within a process)."""
+    with engine.begin() as conn:
+        _lock(conn)
+        recorded = inspect(conn).has_table(VERSION_TABLE) and _revisions(conn)
+        if not recorded and _app_tables(conn):
+            diff = schema_diff(conn)
+            if diff:
+                raise SchemaError(
+                    "数据库里已有督办的表，但没有迁移版本记录，且结构与当前版本不同，无法自动升级。"
+                    f"请备份后手工处理。差异：{diff[:5]}"
+                )
+            command.stamp(alembic_config(conn), "head")
+        else:
+            command.upgrade(alembic_config(conn), revision)
+    return current_revision(engine)
+
+
 def prepare_database(engine: Engine) -> None:
     """Make the database usable: an empty one is migrated to head; an outdated one raises SchemaOutdated."""
-    status = schema_status(engine)
-    if status == "empty":
-        upgrade(engine)
-    elif status == "outdated":
+    if schema_status(engine) == "current":
+        return
+    # Another process may be migrating this very database (SQLite's DDL is not transactional, so its
+    # half-made schema would look outdated): decide only once the migration lock is ours.
+    with _file_lock(engine):
+        status = schema_status(engine)
+        if status == "empty":
+            _upgrade_holding_file_lock(engine, "head")
+    if status == "outdated":
         known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
         recorded = current_revision(engine)
         if recorded and not set(recorded.split(",")) <= known:

@@ -176,6 +176,34 @@ def test_concurrent_first_starts_migrate_once(blank: Engine) -> None:
     assert schema_status(blank) == "current"
 
 
+def test_concurrent_first_starts_on_sqlite_never_see_a_half_made_schema(tmp_path: Path) -> None:
+    """SQLite's DDL is not transactional: a start must not judge a schema another start is still making."""
+    for trial in range(10):
+        url = f"sqlite:///{tmp_path / f'race{trial}.db'}"
+        errors: list[BaseException] = []
+        barrier = threading.Barrier(3)
+
+        def start(
+            url: str = url, errors: list[BaseException] = errors, barrier: threading.Barrier = barrier
+        ) -> None:
+            engine = make_engine(url)
+            try:
+                barrier.wait()
+                prepare_database(engine)
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                engine.dispose()
+
+        threads = [threading.Thread(target=start) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert errors == [], f"trial {trial}"
+        assert schema_status(make_engine(url)) == "current"
+
+
 # --- the db commands --------------------------------------------------------------------------------------
 
 
