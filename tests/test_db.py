@@ -152,13 +152,13 @@ def test_open_context_refuses_an_outdated_database(tmp_path: Path, monkeypatch: 
         open_context(load_settings(None))
 
 
-def test_concurrent_first_starts_migrate_once(blank: Engine) -> None:
-    """Two processes starting on an empty database at once: both succeed, the schema is made once."""
+def start_together(url: str, starts: int = 3) -> list[BaseException]:
+    """prepare_database from several threads released at once on url; what each one raised."""
     errors: list[BaseException] = []
-    barrier = threading.Barrier(3)
+    barrier = threading.Barrier(starts)
 
     def start() -> None:
-        engine = make_engine(blank.url.render_as_string(hide_password=False))
+        engine = make_engine(url)
         try:
             barrier.wait()
             prepare_database(engine)
@@ -167,12 +167,17 @@ def test_concurrent_first_starts_migrate_once(blank: Engine) -> None:
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=start) for _ in range(3)]
+    threads = [threading.Thread(target=start) for _ in range(starts)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(30)
-    assert errors == []
+    return errors
+
+
+def test_concurrent_first_starts_migrate_once(blank: Engine) -> None:
+    """Three processes starting on an empty database at once: all succeed, the schema is made once."""
+    assert start_together(blank.url.render_as_string(hide_password=False)) == []
     assert schema_status(blank) == "current"
 
 
@@ -180,27 +185,7 @@ def test_concurrent_first_starts_on_sqlite_never_see_a_half_made_schema(tmp_path
     """SQLite's DDL is not transactional: a start must not judge a schema another start is still making."""
     for trial in range(10):
         url = f"sqlite:///{tmp_path / f'race{trial}.db'}"
-        errors: list[BaseException] = []
-        barrier = threading.Barrier(3)
-
-        def start(
-            url: str = url, errors: list[BaseException] = errors, barrier: threading.Barrier = barrier
-        ) -> None:
-            engine = make_engine(url)
-            try:
-                barrier.wait()
-                prepare_database(engine)
-            except BaseException as exc:
-                errors.append(exc)
-            finally:
-                engine.dispose()
-
-        threads = [threading.Thread(target=start) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        assert errors == [], f"trial {trial}"
+        assert start_together(url) == [], f"trial {trial}"
         assert schema_status(make_engine(url)) == "current"
 
 
