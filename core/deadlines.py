@@ -48,6 +48,25 @@ _ALTERNATIVES: list[tuple[str, str]] = [
         "yearly",
         rf"每年(?:度)?(?:(?P<yr_m>{_MONTH})月份?(?:(?P<yr_d>{_DAY})[日号])?(?P<yr_part>底|末)?{_BEFORE}?)?",
     ),
+    # `2021年4－5月`, `（1—4月）`: a window of months is due at the end of its last month.
+    (
+        "window",
+        rf"于?(?P<w_y>{_YEAR_PREFIX})?{_NOT_AFTER_NUM}(?P<w_m1>{_MONTH})\s*(?:[-－—–~～]+|至|到)\s*"
+        rf"(?P<w_m2>{_MONTH})月份?(?:底|末)?(?:{_BEFORE})?(?![\d{_CN}日号])",
+    ),
+    # `2021年3月开始`, `3月1日起`, `3月并长期坚持`: when work starts, not when it is due.
+    (
+        "start",
+        rf"(?:自|从)?(?P<st_y>{_YEAR_PREFIX})?{_NOT_AFTER_NUM}(?P<st_m>{_MONTH})月份?(?:(?P<st_d>{_DAY})[日号])?"
+        r"(?:开始|起(?!草|施行|实施|执行|生效)|并长期坚持|并长期)",
+    ),
+    # `开展“12.4”国家宪法日活动`: an observance day written month.day inside quotes.
+    ("obsday", r"[“\"「](?P<ob_m>1[0-2]|0?[1-9])[.·・．](?P<ob_d>3[01]|[12]\d|0?[1-9])[”\"」]"),
+    # `投诉发生后的24小时内`: hours after an event.
+    (
+        "hours",
+        rf"(?:(?P<hr_event>[\u4e00-\u9fff]{{2,8}}?)后的?)?(?P<hr_n>{_NUM})\s*个?\s*小时(?:之内|以内|内)",
+    ),
     (
         "isodate",
         rf"(?<!\d)(?P<iso_y>20\d{{2}})[-./](?P<iso_m>1[0-2]|0?[1-9])[-./](?P<iso_d>3[01]|[12]\d|0?[1-9])(?!\d)"
@@ -89,8 +108,17 @@ _CELL_SCANNER = _compile([*_ALTERNATIVES, _ONGOING_WORDS])
 
 
 def extract_phrases(text: str) -> list[str]:
-    """Deadline and timing phrases found inline in prose, in order, as written."""
-    return [m.group(0).strip() for m in _PROSE_SCANNER.finditer(text)]
+    """Deadline and timing phrases found inline in prose, in order, as written; a span (`4月1日-4月30日`)
+    stays one phrase so that it is due at its end."""
+    phrases: list[str] = []
+    last_end = -1
+    for m in _PROSE_SCANNER.finditer(text):
+        if phrases and text[last_end : m.start()].strip() in _RANGE_WORDS:
+            phrases[-1] = (phrases[-1] + text[last_end : m.end()]).strip()
+        else:
+            phrases.append(m.group(0).strip())
+        last_end = m.end()
+    return phrases
 
 
 # ○ and Ｏ stand in for 〇 in typed dates (二○二三年).
@@ -219,6 +247,13 @@ def _resolve_match(
     if family in ("ongoing", "ongoing_word"):
         own_year = int(m["o_y"]) if m["o_y"] else year
         return Deadline(text=phrase, kind="ongoing", due=date(own_year, 12, 31), span=span)
+    if family == "start":
+        # A start (`3月开始`) says the work goes on from then: ongoing through its year, no deadline.
+        own_year = _year_of(m["st_y"], year)
+        return Deadline(text=phrase, kind="ongoing", due=date(own_year, 12, 31), span=span)
+    if family == "hours":
+        event = (m["hr_event"] or "").strip() or None
+        return Deadline(text=phrase, kind="event_relative", event=event and event + "后", span=span)
     if family == "workdays":
         event = (m["wd_event"] or "").strip() or None
         if event:
@@ -264,6 +299,10 @@ def _resolve_match(
         if start is None:
             return _unresolved(phrase, span)
         due = start - timedelta(days=1)
+    elif family == "window":
+        due = month_end(_year_of(m["w_y"], year), cn_to_int(m["w_m2"]))
+    elif family == "obsday":
+        due = date(year, int(m["ob_m"]), int(m["ob_d"]))
     elif family == "isodate":
         due = date(int(m["iso_y"]), int(m["iso_m"]), int(m["iso_d"]))
     elif family == "date":

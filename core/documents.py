@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from core.deadlines import cn_to_int, extract_phrases
 from core.models import DocumentError, Layout, Plan, Task, UnitRef
+from core.outline import outline_tasks
 from core.units import split_units
 
 # Who a task belongs to when its item names nobody: the whole audience of the plan.
@@ -162,6 +163,17 @@ def _find_year(titles: list[str], lines: list[str]) -> int | None:
     return None
 
 
+def _body_year(lines: list[str]) -> int | None:
+    """The year the body names most often (`2021年` ×5 beats `2020年` ×1), or None."""
+    counts: dict[int, int] = {}
+    for line in lines:
+        for m in _YEAR.finditer(line):
+            counts[int(m["y"])] = counts.get(int(m["y"]), 0) + 1
+    if not counts:
+        return None
+    return max(counts, key=lambda y: (counts[y], y))
+
+
 def _find_issued(lines: list[str]) -> tuple[date | None, int | None]:
     """The issue date and the index of its line: `…印发` wins over a date line under the notice."""
     for i, line in enumerate(lines):
@@ -249,7 +261,7 @@ def _header_columns(cells: list[str]) -> dict[str, int] | None:
         # `序号 工作任务 牵头单位 配合单位 完成时限`: the only task column holds the task itself.
         columns["content"] = columns.pop("category")
     # A header we cannot map by name is read in the usual column order.
-    if ("content" not in columns or not columns.keys() & _UNIT_FIELDS) and len(names) == len(_ORDER):
+    if "content" not in columns and len(names) == len(_ORDER):
         return {f: i for i, f in enumerate(_ORDER)}
     return columns if "content" in columns else None
 
@@ -529,16 +541,40 @@ def _parse_prose(lines: list[str]) -> list[Task]:
 # ---------------------------------------------------------------------------------------------------------
 
 
+def _parse_tree(lines: list[str]) -> list[Task]:
+    """Tasks of any numbered plan read as one outline tree (core.outline); table lines are left out."""
+    text = "\n".join("" if line.count("\t") >= 2 else _MARKUP.sub("", line) for line in lines)
+    return [found.task for found in outline_tasks(text, audience=DEFAULT_AUDIENCE)]
+
+
 def detect_tasks(text: str) -> tuple[Layout, list[Task]]:
     """The layout of a document and its tasks; the first layout that yields tasks wins."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    tasks = _parse_table(lines)
-    if tasks:
-        return "table", tasks
+    table = _parse_table(lines)
+    if table and any(t.units for t in table):
+        # A task table that names units is the plan (a notice's prose before it repeats it).
+        return "table", table
     tasks = _parse_outline(lines)
     if tasks:
         return "outline", tasks
-    return "prose", _parse_prose(lines)
+    tasks = _parse_tree(lines)
+    if table:
+        # A table without units (an appendix schedule) adds its rows to the numbered items, for everyone.
+        everyone = [UnitRef(DEFAULT_AUDIENCE, "owner")]
+        rows = [replace(t, seq=f"附{t.seq}" if tasks else t.seq, units=everyone) for t in table]
+        return ("tree" if tasks else "table"), [*tasks, *rows]
+    prose = _parse_prose(lines)
+    if not tasks or _agree(prose, tasks):
+        # `（一）标题。内容…（责任单位：…）` read the same both ways: the prose grammar splits title from content.
+        return "prose", prose
+    return "tree", tasks
+
+
+def _agree(a: list[Task], b: list[Task]) -> bool:
+    """Whether two readings give the same tasks: same count, units and deadline phrases in order."""
+    return len(a) == len(b) and all(
+        x.units == y.units and x.deadline_text == y.deadline_text for x, y in zip(a, b, strict=True)
+    )
 
 
 def parse_plan(
@@ -555,11 +591,19 @@ def parse_plan(
     found_title = _find_title(lines) or _fallback_title(lines)
     plan_title = title.strip() if title and title.strip() else found_title
     found_issued, issued_at = _find_issued(lines)
+    plan_issued = issued if issued is not None else found_issued
+    if year is None:
+        # Metadata never blocks: the title's year, else the issue date's, else the body's most frequent.
+        year = _find_year([plan_title, found_title], lines)
+        if year is None and plan_issued is not None:
+            year = plan_issued.year
+        if year is None:
+            year = _body_year(lines)
     return Plan(
         title=plan_title,
         issuer=_find_issuer(lines, issued_at),
-        year=year if year is not None else _find_year([plan_title, found_title], lines),
-        issued=issued if issued is not None else found_issued,
+        year=year,
+        issued=plan_issued,
         layout=layout,
         tasks=tasks,
     )

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Literal
 
 Role = Literal["lead", "support", "owner"]
-Layout = Literal["table", "outline", "prose"]
+Layout = Literal["table", "outline", "prose", "tree"]
 Kind = Literal["fixed", "ongoing", "recurring", "event_relative", "unresolved"]
 Flag = Literal["ambiguous", "needs_issue_date", "before_issue_date", "unresolved"]
 

@@ -126,7 +126,20 @@ CONVENTIONS = [
     ("2022年", 2022, None, "unresolved", None, ("unresolved",), {}),
     ("视情况", 2022, None, "unresolved", None, ("unresolved",), {}),
     ("2月30日前", 2022, None, "unresolved", None, ("unresolved",), {}),
-    ("3月1日起", 2022, None, "unresolved", None, ("unresolved",), {}),
+    # A start is not a deadline: the work goes on from then, through its year.
+    ("3月1日起", 2022, None, "ongoing", D(2022, 12, 31), (), {}),
+    ("2021年3月开始", 2021, None, "ongoing", D(2021, 12, 31), (), {}),
+    ("2021年3月并长期坚持", 2021, None, "ongoing", D(2021, 12, 31), (), {}),
+    # A window of months is due at the end of its last month, whatever dash joins them.
+    ("2021年4－5月", 2021, None, "fixed", D(2021, 5, 31), (), {}),
+    ("2021年3-7月", 2021, None, "fixed", D(2021, 7, 31), (), {}),
+    ("1—4月", 2022, None, "fixed", D(2022, 4, 30), (), {}),
+    ("4月1日-4月30日", 2021, None, "fixed", D(2021, 4, 30), (), {}),
+    ("3月5日—4月7日", 2022, None, "fixed", D(2022, 4, 7), (), {}),
+    # An observance day written month.day in quotes.
+    ("开展“12.4”国家宪法日学法活动", 2022, None, "fixed", D(2022, 12, 4), (), {}),
+    # Hours after an event.
+    ("投诉发生后的24小时内", 2021, None, "event_relative", None, (), {"event": "投诉发生后"}),
     ("每3周", 2022, None, "unresolved", None, ("unresolved",), {}),
 ]
 
@@ -272,6 +285,15 @@ def test_prose_seed_phrases_in_order() -> None:
         ("2023年度重大行政决策事项目录", []),
         ("持续完善、常态化推进", []),  # everyday verbs in prose; only a deadline cell reads them
         ("3月1日起施行", []),
+        # A span stays one phrase, so it is due at its end; starts and quoted observance days are found.
+        ("自查阶段（4月1日-4月30日）。全区各行业协会", ["4月1日-4月30日"]),
+        ("活动时间：2021年4－5月牵头处室：局办公室", ["2021年4－5月"]),
+        ("活动时间：2021年3月开始牵头处室", ["2021年3月开始"]),
+        ("开展“12.4”国家宪法日机关干部学法活动", ["“12.4”"]),
+        # Not dates: a past year as a base, a telephone number, sizes.
+        ("在2020年工作基础上，持续推进", []),
+        ("投诉举报电话0591-24336542、23137769", []),
+        ("推进44.1KW以上渔业船舶安全生产标准化建设，建筑高度49.74m", []),
         ("", []),
     ],
 )
