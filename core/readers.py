@@ -21,7 +21,8 @@ from datetime import date, datetime, time
 from pathlib import Path, PurePath
 from typing import Any
 
-from core.documents import _header_columns, decode_text
+from core.documents import decode_text
+from core.tables import header_columns
 from core.models import DocumentError
 
 # Guards against files that are small on disk but huge once read (zip bombs, endless PDFs).
@@ -226,7 +227,7 @@ class _Carried(str):
 
 def _is_task_header(cells: list[str]) -> bool:
     """Whether a row is a task-table header `序号 任务名称 任务内容 …` that parse_plan reads."""
-    return _header_columns([_cell_text(c) for c in cells]) is not None
+    return header_columns([_cell_text(c) for c in cells]) is not None
 
 
 def _table_lines(rows: list[list[str]]) -> list[str]:
@@ -240,7 +241,7 @@ def _table_lines(rows: list[list[str]]) -> list[str]:
             lines += [*cells, ""]
         return lines
     offset = len(rows[at]) - len(_trim_left(rows[at]))
-    columns = _header_columns([_cell_text(c) for c in rows[at][offset:]]) or {}
+    columns = header_columns([_cell_text(c) for c in rows[at][offset:]]) or {}
     # parse_plan reads an empty 序号 as "this row continues the one above" and an empty 任务名称 as "same
     # item, units and deadline as above", so merged cells there stay empty; other merged cells repeat.
     blank_when_carried = {columns.get("seq", 0), columns.get("category", -1)}
