@@ -22,8 +22,8 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from core.documents import decode_text
-from core.tables import header_columns
 from core.models import DocumentError
+from core.tables import header_columns
 
 # Guards against files that are small on disk but huge once read (zip bombs, endless PDFs).
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
