@@ -33,7 +33,7 @@ from bot.keyboards import mark_done_in_text, without_button
 from core.deadlines import parse_user_date, review_reason
 from core.digest import date_cn, tg_len, weekday_cn
 from core.models import DocumentError, Plan
-from core.pipeline import PreparedTask
+from core.pipeline import PreparedTask, status_of
 from core.plandiff import diff_lines
 from duban.importing import compare_document, read_plan, store_document, with_issued
 from storage import plans
@@ -54,6 +54,8 @@ CONTENT_CHARS = 30
 
 IMPORT_DATA = re.compile(r"^imp:([ynt]):([0-9a-f]{8})$")
 REVIEW_DATA = re.compile(r"^rvw:([1-9][0-9]{0,17}):([0-9]{8})$")
+# 确认 (c) or 不是任务 (d) for a task read with doubt (待确认).
+DECIDE_DATA = re.compile(r"^rvt:([1-9][0-9]{0,17}):([cd])$")
 YEAR_IN_CAPTION = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 FULL_YEAR = re.compile(r"\d{4}")
 # A message that is nothing but a date (2026-02-20, 2月20日, 印发日期：2月20日): only such a message, not a reply,
@@ -85,6 +87,12 @@ TODAY_BUTTON = "用今天"
 
 NO_REVIEW = "没有需要人工确认的期限。"
 REVIEW_HEADER = "需要人工确认期限的事项（共 {count} 项）："
+REVIEW_HEADER_TASKS = "需要人工确认的事项（共 {count} 项，其中待确认任务 {pending} 项，确认前不发提醒）："
+PENDING_HINT = "其中 {count} 项任务读取把握不大，列为待确认，确认前不发提醒：发送 /review 查看并确认。"
+CONFIRM_BUTTON = "✅ 确认 #{task}"
+DROP_BUTTON = "🗑 不是任务 #{task}"
+CONFIRMED_SHORT = "#{task} 已确认，开始提醒"
+DROPPED_SHORT = "#{task} 已标为不是任务（保留记录，不再提醒）"
 REVIEW_MORE = "……另有 {count} 项；设定上面这些后再发 /review 查看。"
 REVIEW_FOOTER = (
     "用 /setdue 编号 日期 设定截止日期（如 /setdue 12 2022-10-31、/setdue 12 10月31日）；或点下面的建议日期。"
@@ -202,6 +210,11 @@ def preview_text(
             lines.append(f"· {seq}{short(p.task.content, 20)} — {short(reason, 60)}")
     else:
         lines.append("所有期限均已识别，无需人工确认。")
+    doubtful = [p.task for p in pending.prepared if status_of(p.task) == "pending"]
+    if doubtful:
+        lines.append(f"读取把握不大、导入后列为待确认（不发提醒）的任务：{len(doubtful)} 项，例如：")
+        for task in doubtful[:PREVIEW_REVIEW_ITEMS]:
+            lines.append(f"· 序号{task.seq} {short(task.content, 20)} — {short('；'.join(task.doubts), 60)}")
     if comparison.kind == "replaced" and comparison.diff is not None:
         when = comparison.imported_at.strftime("%Y-%m-%d %H:%M") if comparison.imported_at else "—"
         lines += [
@@ -363,6 +376,9 @@ def result_text(result: plans.StoreResult, pending: PendingImport) -> str:
     review = sum(1 for p in pending.prepared if p.deadline.flags)
     if review:
         text += "\n" + REVIEW_HINT.format(count=review)
+    doubtful = sum(1 for p in pending.prepared if status_of(p.task) == "pending")
+    if doubtful:
+        text += "\n" + PENDING_HINT.format(count=doubtful)
     return text
 
 
@@ -490,7 +506,9 @@ async def on_text(update: Update, context: Context) -> None:
 
 def review_message(items: list[plans.ReviewItem], today: date) -> tuple[str, InlineKeyboardMarkup | None]:
     """The first REVIEW_PAGE items with reasons, and a button per suggested date."""
-    lines = [REVIEW_HEADER.format(count=len(items))]
+    pending = sum(i.pending for i in items)
+    header = REVIEW_HEADER_TASKS if pending else REVIEW_HEADER
+    lines = [header.format(count=len(items), pending=pending)]
     buttons = []
     shown = 0
     for item in items[:REVIEW_PAGE]:
@@ -498,12 +516,18 @@ def review_message(items: list[plans.ReviewItem], today: date) -> tuple[str, Inl
             f"#{item.task_id} {short(item.content)}",
             f"　时间节点：{item.deadline_text or '（无）'}；{short(item.reason, 90)}",
         ]
+        if item.pending:
+            block.append(f"　责任单位（读取结果）：{short('、'.join(item.units), 40)}")
         if item.suggested is not None:
             block[-1] += f"；建议 {item.suggested.isoformat()}"
         if len("\n".join([*lines, *block])) > MESSAGE_LIMIT - 300:
             break
         lines += block
         shown += 1
+        if item.pending:
+            for label, code in ((CONFIRM_BUTTON, "c"), (DROP_BUTTON, "d")):
+                data = f"rvt:{item.task_id}:{code}"
+                buttons.append(InlineKeyboardButton(label.format(task=item.task_id), callback_data=data))
         if item.suggested is not None:
             label = f"#{item.task_id} → {date_cn(item.suggested, today=today)}"
             data = f"rvw:{item.task_id}:{item.suggested:%Y%m%d}"
@@ -611,6 +635,42 @@ async def on_review_button(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
+async def on_decide_button(update: Update, context: Context) -> None:
+    """确认 / 不是任务 under /review: decide a 待确认 task, tick it and drop its buttons."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        raise ApplicationHandlerStop
+    match = DECIDE_DATA.fullmatch(query.data or "")
+    if match is None:
+        await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
+        raise ApplicationHandlerStop
+    ctx = app_ctx(context)
+    if not is_admin(ctx, user):
+        await query.answer(texts.ADMIN_ONLY, show_alert=True)
+        raise ApplicationHandlerStop
+    task_id, confirm = int(match.group(1)), match.group(2) == "c"
+    with session_scope(ctx.engine) as s:
+        row = plans.decide_task(
+            s, task_id, confirm=confirm, by=user.id, by_name=user_name(user), now=now(context)
+        )
+    if row is None:
+        await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
+        raise ApplicationHandlerStop
+    await query.answer((CONFIRMED_SHORT if confirm else DROPPED_SHORT).format(task=task_id))
+    message = query.message
+    if isinstance(message, Message) and message.text:
+        text = mark_done_in_text(message.text, task_id, "")
+        markup = message.reply_markup
+        for code in ("c", "d"):
+            markup = without_button(markup, f"rvt:{task_id}:{code}")
+        try:
+            await message.edit_text(text, reply_markup=markup)
+        except BadRequest as exc:
+            logger.debug("待确认列表未能更新：{}", exc.message)
+    logger.info("#{} {}（管理员 {}）", task_id, "已确认" if confirm else "标为不是任务", user_name(user))
+    raise ApplicationHandlerStop
+
+
 def register_imports(application: Application) -> None:
     """Chat import, /review and /setdue, in GROUP, ahead of the handlers of bot.handlers."""
     application.add_handler(CommandHandler("review", review_cmd), GROUP)
@@ -618,4 +678,5 @@ def register_imports(application: Application) -> None:
     application.add_handler(MessageHandler(filters.Document.ALL, on_document, block=False), GROUP)
     application.add_handler(CallbackQueryHandler(on_import_button, pattern=IMPORT_DATA), GROUP)
     application.add_handler(CallbackQueryHandler(on_review_button, pattern=REVIEW_DATA), GROUP)
+    application.add_handler(CallbackQueryHandler(on_decide_button, pattern=DECIDE_DATA), GROUP)
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text), GROUP)

@@ -8,8 +8,8 @@ from datetime import date
 
 from core.deadlines import cn_to_int, extract_phrases
 from core.models import DocumentError, Layout, Plan, Task, UnitRef
-from core.outline import outline_tasks
-from core.tables import parse_table
+from core.outline import outline_levels, outline_tasks
+from core.tables import header_columns, parse_table
 from core.text import MARKUP, clean_line, normalize_spaces, units_of
 
 # Who a task belongs to when its item names nobody: the whole audience of the plan.
@@ -75,7 +75,11 @@ _ORG = re.compile(
     r"^[\u4e00-\u9fff（）()]{2,40}?(?:人民政府办公室|人民政府办公厅|办公室|办公厅|人民政府|政府|委员会|管委会|"
     r"领导小组|小组|局|委|办|中心)$"
 )
-_TITLE_WORDS = re.compile(r"(?:工作要点|任务分解表?|任务清单|工作任务|实施方案|工作方案|工作计划|行动方案)$")
+_TITLE_WORDS = re.compile(r"(?:工作要点|任务分解表?|清单|工作任务|方案|计划|工作安排)$")
+# `关于做好……专项攻坚行动的通知`: a notice that is itself the plan.
+_NOTICE_LINE = re.compile(r"关于.{4,80}的(?:通知|意见|决定)$")
+# `岚金井办〔2022〕29号`: a document number, never a title.
+_DOC_NUMBER = re.compile(r"[〔\[（(]\s*(?:19|20)\d{2}\s*[〕\]）)]\s*\d+\s*号$")
 _NOTICE_TITLE = re.compile(r"《(?P<inner>[^》]{4,60})》")
 _SUMMARY_SUBJECT = re.compile(r"(?P<y>\d{4})\s*年\s*[，,]\s*(?P<subject>[^，,。：:]{2,40}?)的总体要求")
 _YEAR = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年")
@@ -115,7 +119,18 @@ def _fallback_title(lines: list[str]) -> str:
         if summary:
             return f"{summary['y']}年{summary['subject']}"
     for line in lines:
-        if line and len(line) <= 40:
+        if line and len(line) <= 100 and _NOTICE_LINE.search(line):
+            return line
+    # Text run together (a web page saved as text): the plan a notice names, or the notice's subject.
+    body = "".join(lines)
+    named = re.search(r"关于印发\s*《(?P<inner>[^》]{4,60})》", body)
+    if named:
+        return named["inner"]
+    notice = re.search(r"关于(?P<subject>[^，。；：]{4,60}?)的(?:通知|意见|决定)", body)
+    if notice:
+        return f"关于{notice['subject']}的通知"
+    for line in lines:
+        if line and len(line) <= 40 and not _DOC_NUMBER.search(line):
             return line
     return "未命名计划"
 
@@ -387,12 +402,20 @@ def detect_tasks(text: str) -> tuple[Layout, list[Task]]:
     if table:
         # A table without units (an appendix schedule) adds its rows to the numbered items, for everyone.
         everyone = [UnitRef(DEFAULT_AUDIENCE, "owner")]
-        rows = [replace(t, seq=f"附{t.seq}" if tasks else t.seq, units=everyone) for t in table]
+        doubt = f"表格没有责任单位列，暂按“{DEFAULT_AUDIENCE}”处理"
+        rows = [
+            replace(t, seq=f"附{t.seq}" if tasks else t.seq, units=everyone, confidence=0.6, doubts=(doubt,))
+            for t in table
+        ]
         return ("tree" if tasks else "table"), [*tasks, *rows]
     prose = _parse_prose(lines)
-    if not tasks or _agree(prose, tasks):
-        # `（一）标题。内容…（责任单位：…）` read the same both ways: the prose grammar splits title from content.
+    if not tasks:
         return "prose", prose
+    if _agree(prose, tasks):
+        # `（一）标题。内容…（责任单位：…）` read the same both ways: the prose grammar splits title from content.
+        return "prose", [
+            replace(p, confidence=t.confidence, doubts=t.doubts) for p, t in zip(prose, tasks, strict=True)
+        ]
     return "tree", tasks
 
 
@@ -410,8 +433,9 @@ def parse_plan(
     layout, tasks = detect_tasks(text)
     if not tasks:
         raise DocumentError(
-            "未找到任务：文档中没有可识别的任务分解表（序号、任务内容、责任单位…）、编号任务（1. …）"
-            "或分条工作要点（（一）标题。内容…）"
+            "未找到任务：没有找到带任务内容列的表格（任务内容、责任单位、时间节点…），也没有写明责任单位、"
+            "时限或以“加强、开展、推进”等动词开头的编号条目（一、（一）1.（1）…）；"
+            "可用 duban import --explain 文件 查看读取过程"
         )
     lines = [clean_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     found_title = _find_title(lines) or _fallback_title(lines)
@@ -433,3 +457,49 @@ def parse_plan(
         layout=layout,
         tasks=tasks,
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Explaining a reading (duban import --explain)
+# ---------------------------------------------------------------------------------------------------------
+
+_ROLE_NAMES = {
+    "seq": "序号",
+    "category": "任务名称（分组）",
+    "content": "任务内容",
+    "units": "责任单位",
+    "lead": "牵头单位",
+    "support": "配合单位",
+    "deadline": "时间节点",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """How a document was read: the plan (or why none), its outline levels and table columns, its tasks."""
+
+    plan: Plan | None
+    error: str | None
+    levels: list[tuple[str, int]]
+    columns: list[tuple[str, str]]
+
+
+def explain_plan(text: str, *, year: int | None = None, issued: date | None = None) -> Explanation:
+    """What parse_plan makes of a text and why, without storing anything; never raises DocumentError."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    columns: list[tuple[str, str]] = []
+    for line in lines:
+        cells = line.split("\t")
+        found = header_columns(cells) if len(cells) > 1 else None
+        if found:
+            by_index = {i: role for role, i in found.items()}
+            names = [normalize_spaces(c) for c in cells]
+            columns = [(name, _ROLE_NAMES.get(by_index.get(i, ""), "不用")) for i, name in enumerate(names)]
+            break
+    tree_text = "\n".join("" if line.count("\t") >= 2 else MARKUP.sub("", line) for line in lines)
+    levels = outline_levels(tree_text)
+    try:
+        plan = parse_plan(text, year=year, issued=issued)
+    except DocumentError as exc:
+        return Explanation(None, str(exc), levels, columns)
+    return Explanation(plan, None, levels, columns)

@@ -12,6 +12,10 @@ Kind = Literal["fixed", "ongoing", "recurring", "event_relative", "unresolved"]
 Flag = Literal["ambiguous", "needs_issue_date", "before_issue_date", "unresolved"]
 
 
+# A task read with less confidence than this waits for a person (待确认) before it sends reminders.
+REVIEW_BELOW = 0.6
+
+
 class DocumentError(ValueError):
     """A document that cannot be read; the message is shown to users as is (Simplified Chinese)."""
 
@@ -33,6 +37,10 @@ class Task:
     content: str
     units: list[UnitRef]
     deadline_text: str
+    # How sure the reader is that this is a task with these units (0–1), and why it is not surer (Chinese).
+    # Below REVIEW_BELOW a task is imported as 待确认: listed for review, no reminders until confirmed.
+    confidence: float = 1.0
+    doubts: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

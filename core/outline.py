@@ -477,6 +477,33 @@ def _has_label(node: Node) -> bool:
     return r.how in ("label", "inline")
 
 
+def _confidence(
+    r: Reading, units: list[UnitRef], inherited: bool, requirement: bool, heading: str, audience: str
+) -> tuple[float, tuple[str, ...]]:
+    """How sure the reading of one item is, and the Chinese reasons it is not surer."""
+    doubts: list[str] = []
+    if units and r.how == "label":
+        score = 0.95
+    elif units and r.how == "inline":
+        score = 0.9
+    elif units and r.how == "subject":
+        score = 0.75
+        doubts.append(f"责任单位取自句子主语“{'、'.join(u.name for u in units)}”，文中没有责任单位标签")
+    elif units and inherited:
+        score = 0.7
+        doubts.append(f"责任单位取自上级标题“{heading}”")
+    elif r.phrases:
+        score = 0.65
+        doubts.append(f"条目没有写责任单位，暂按“{audience}”处理")
+    else:
+        score = 0.5
+        doubts.append(f"仅凭条目以动词开头判定为任务，没有写责任单位和时限，暂按“{audience}”处理")
+    if requirement:
+        score = min(score, 0.7)
+        doubts.append("条目在“工作要求”类小节中，因写有时限或责任单位而列为任务")
+    return score, tuple(doubts)
+
+
 def _paragraph_tasks(text: str) -> list[str]:
     """An item's text cut where a later paragraph names units of its own after the item already did."""
     parts: list[str] = []
@@ -491,6 +518,21 @@ def _paragraph_tasks(text: str) -> list[str]:
             parts.append(paragraph)
         labelled = labelled or has_label
     return parts
+
+
+def outline_levels(text: str) -> list[tuple[str, int]]:
+    """The outline's levels, top first: an example marker of each (`一、`, `（一）`, `1.`) and how many items."""
+    levels: dict[int, tuple[str, int]] = {}
+
+    def walk(node: Node) -> None:
+        label, count = levels.get(node.depth, (node.marker.label, 0))
+        levels[node.depth] = (label, count + 1)
+        for child in node.children:
+            walk(child)
+
+    for root in build_tree(text):
+        walk(root)
+    return [levels[d] for d in sorted(levels)]
 
 
 def outline_tasks(text: str, *, audience: str) -> list[OutlineTask]:
@@ -541,15 +583,25 @@ def outline_tasks(text: str, *, audience: str) -> list[OutlineTask]:
         if not units and inherited:
             units, was_inherited = inherited, True
         heading = node.parent.text if node.parent is not None else ""
+        confidence, doubts = _confidence(r, units, was_inherited, requirement, title_of(heading), audience)
         task = Task(
             seq=node.path + suffix,
             category=title_of(heading) if heading else "",
             content=r.content,
             units=units or [UnitRef(audience, "owner")],
             deadline_text="；".join(r.phrases),
+            confidence=confidence,
+            doubts=doubts,
         )
         out.append(OutlineTask(task, node, r, was_inherited))
 
     for root in build_tree(text):
         visit(root, False, False, [])
+    if out and not any(found.reading.units or found.inherited for found in out):
+        # A plan that names no unit anywhere gives every item to its audience: a rule, not a guess.
+        reason = f"全文没有写责任单位，按“{audience}”处理"
+        for found in out:
+            doubts = tuple(d for d in found.task.doubts if "暂按" not in d)
+            found.task.confidence = max(found.task.confidence, 0.65)
+            found.task.doubts = (reason, *doubts)
     return out

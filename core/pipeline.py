@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from core.deadlines import extract_phrases, resolve
-from core.models import Deadline, DocumentError, Plan, Task
+from core.models import REVIEW_BELOW, Deadline, DocumentError, Plan, Task
 from core.workdays import WorkCalendar
 
 
@@ -17,6 +17,11 @@ class PreparedTask:
     task: Task
     deadline: Deadline
     rules: tuple[str, ...]
+
+
+def status_of(task: Task) -> str:
+    """How a newly read task is stored: "pending" (待确认, no reminders) when read with low confidence."""
+    return "pending" if task.confidence < REVIEW_BELOW else "active"
 
 
 def content_hash(text: str) -> str:

@@ -20,21 +20,22 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.matching import match_unit
 from core.deadlines import resolve as resolve_deadline
-from core.deadlines import review_reason, suggested_date
+from core.deadlines import review_reason
 from core.digest import OutMessage, tg_len
-from core.models import Deadline, DocumentError, Plan
-from core.pipeline import PreparedTask
+from core.models import REVIEW_BELOW, Deadline, DocumentError, Plan
+from core.pipeline import PreparedTask, status_of
 from core.plandiff import diff_lines
+from core.units import split_units
 from duban.config import TOKEN_ENV, ConfigError, Settings, load_settings, telegram_token
 from duban.context import AppContext, load_calendar, open_context
 from duban.dbcli import db_app, unreachable
-from duban.importing import compare_document, import_document, read_plan, store_document
+from duban.importing import compare_document, explain_document, import_document, read_plan, store_document
 from jobs.digest import DeliveryReport, compose, compose_items, deliver_digests, sends_today
 from storage import crud, subscriptions
 from storage.crud import TaskView
 from storage.db import SchemaError, session_scope
 from storage.digest import items_by_unit
-from storage.plans import Comparison, StoreResult
+from storage.plans import Comparison, StoreResult, decide_task, review_items, set_units
 
 app = typer.Typer(
     help="督办：把政务公开工作要点的任务分解表变成截止提醒。",
@@ -154,6 +155,9 @@ def task_json(view: TaskView) -> dict[str, Any]:
             for u in view.units
         ],
         "deadline_text": view.deadline_text,
+        "review": view.review,
+        "confidence": view.confidence,
+        "doubts": list(view.doubts),
         "due": view.due.isoformat() if view.due else None,
         "kind": view.kind,
         "recurrence": view.recurrence,
@@ -221,6 +225,12 @@ def print_stored(
         out.print(f"  其中 {len(review)} 项的时间节点需要人工确认（运行 duban review 查看）。")
     else:
         out.print("  所有时间节点均已识别。")
+    doubtful = [p for p in prepared if status_of(p.task) == "pending"]
+    if doubtful:
+        out.print(
+            f"  [yellow]{len(doubtful)} 项任务读取把握不大，列为待确认，确认前不发提醒[/yellow]"
+            "（duban review 查看；duban import --explain 文件 看读法）。"
+        )
     if dry_run:
         out.print("  （--dry-run：未保存任何内容）")
 
@@ -234,10 +244,16 @@ def import_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="只显示将导入什么（修订版显示差异），不保存")
     ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="显示读取过程：大纲层级、表格各列的含义、把握不大的任务；不保存")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """导入一个或多个工作要点文件；同标题同年度的计划的修订版会显示差异并更新原计划。"""
     issued_date = parse_iso_date(issued, "--issued")
+    if explain:
+        explain_files(files, year=year, issued=issued_date)
+        return
     ctx = context(config)
     failures = 0
     with Progress(console=err, transient=True, disable=len(files) < 2) as progress:
@@ -278,6 +294,64 @@ def import_cmd(
                     f"[red]{escape(str(path))}：[/red]无法读取该文件（不存在或没有权限）", highlight=False
                 )
             progress.advance(bar)
+    if failures:
+        raise typer.Exit(1)
+
+
+def explain_files(files: list[Path], *, year: int | None, issued: date | None) -> None:
+    """Print how each file is read; nothing is stored."""
+    failures = 0
+    for path in files:
+        try:
+            found = explain_document(path.read_bytes(), filename=path.name, year=year, issued=issued)
+        except DocumentError as exc:
+            failures += 1
+            err.print(f"[red]{escape(path.name)}：[/red]{escape(str(exc))}", highlight=False)
+            continue
+        except (FileNotFoundError, IsADirectoryError, PermissionError):
+            failures += 1
+            err.print(f"[red]{escape(str(path))}：[/red]无法读取该文件（不存在或没有权限）", highlight=False)
+            continue
+        out.rule(escape(path.name))
+        if found.columns:
+            cells = "；".join(f"“{escape(name)}”→{role}" for name, role in found.columns)
+            out.print(f"表格各列：{cells}", highlight=False)
+        if found.levels:
+            chain = " → ".join(
+                f"第{n}级 {escape(label)}（{count}条）" for n, (label, count) in enumerate(found.levels, 1)
+            )
+            out.print(f"大纲层级：{chain}", highlight=False)
+        if found.plan is None:
+            failures += 1
+            out.print(f"[red]{escape(found.error or '')}[/red]", highlight=False)
+            continue
+        plan = found.plan
+        layouts = {
+            "table": "任务表格",
+            "outline": "分条大纲（内容、时限、单位各占一行）",
+            "prose": "分条工作要点",
+            "tree": "编号大纲",
+        }
+        out.print(
+            f"读作：{layouts.get(plan.layout, plan.layout)}；标题《{escape(plan.title)}》；{plan.year}年；"
+            f"印发日期：{plan.issued or '未注明'}；{len(plan.tasks)} 项任务",
+            highlight=False,
+        )
+        doubtful = [t for t in plan.tasks if t.confidence < REVIEW_BELOW]
+        noted = [t for t in plan.tasks if t.doubts and t.confidence >= REVIEW_BELOW]
+        for heading, tasks in (("待确认（导入后不发提醒，需人工确认）", doubtful), ("已导入但有说明", noted)):
+            if not tasks:
+                continue
+            out.print(f"{heading}：{len(tasks)} 项")
+            for t in tasks[:30]:
+                units = "、".join(u.name for u in t.units)
+                out.print(
+                    f"  {escape(t.seq)} {escape(t.content[:30])}…（{escape(units)}；把握 {t.confidence:.0%}）"
+                    f"：{escape('；'.join(t.doubts))}",
+                    highlight=False,
+                )
+            if len(tasks) > 30:
+                out.print(f"  ……另有 {len(tasks) - 30} 项")
     if failures:
         raise typer.Exit(1)
 
@@ -362,41 +436,81 @@ def resolve(
 @app.command()
 def review(
     plan: Annotated[int | None, typer.Option(help="只看这个计划（ID）")] = None,
+    confirm: Annotated[
+        list[int] | None, typer.Option("--confirm", help="确认这些待确认任务（ID，可重复）")
+    ] = None,
+    drop: Annotated[
+        list[int] | None, typer.Option("--drop", help="这些条目不是任务：不再提醒（ID，可重复）")
+    ] = None,
+    units: Annotated[
+        tuple[int, str] | None, typer.Option("--units", help='改正责任单位并确认：ID "区A局牵头，区B局配合"')
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """列出时间节点需要人工确认的任务。"""
+    """列出需要人工确认的任务（待确认的任务、时间节点不明的任务），并确认、改正或删除。"""
     ctx = context(config)
-    with session_scope(ctx.engine) as session:
-        views = [v for v in crud.list_tasks(session, plan_id=plan) if v.flags]
-    if not views:
-        out.print("没有需要人工确认的时间节点。")
+    if confirm or drop or units:
+        decide(ctx, confirm or [], drop or [], units)
         return
-    table = Table(title=f"需要人工确认的时间节点（共 {len(views)} 项）", expand=True)
-    for name in ("ID", "计划", "序号"):
+    with session_scope(ctx.engine) as session:
+        items = review_items(session, plan_id=plan)
+    if not items:
+        out.print("没有需要人工确认的任务或时间节点。")
+        return
+    pending = sum(i.pending for i in items)
+    title = f"需要人工确认（共 {len(items)} 项，其中待确认任务 {pending} 项，确认前不发提醒）"
+    table = Table(title=title, expand=True)
+    for name in ("ID", "序号"):
         table.add_column(name, no_wrap=True)
-    for name in ("任务内容", "时间节点", "原因", "建议日期"):
+    for name in ("任务内容", "责任单位", "时间节点", "原因", "建议日期"):
         table.add_column(name, overflow="fold")
-    for v in views:
-        d = Deadline(
-            text=v.deadline_text,
-            kind=v.kind,  # type: ignore[arg-type]
-            due=v.due,
-            recurrence=v.recurrence,
-            event=v.event,
-            workdays=v.workdays,
-            flags=v.flags,  # type: ignore[arg-type]
-        )
-        suggestion = suggested_date(d)
+    for i in items:
         table.add_row(
-            str(v.id),
-            str(v.plan_id),
-            v.seq,
-            v.content[:40],
-            v.deadline_text or "（无）",
-            review_reason(d) or "",
-            due_text(suggestion) if suggestion else "—",
+            str(i.task_id),
+            i.seq,
+            escape(i.content[:40]),
+            escape("、".join(i.units)) if i.pending else "",
+            escape(i.deadline_text or "（无）"),
+            escape(i.reason),
+            due_text(i.suggested) if i.suggested else "—",
         )
     out.print(table)
+    if pending:
+        out.print(
+            '确认：duban review --confirm ID；不是任务：--drop ID；改正单位：--units ID "区A局牵头，区B局配合"'
+        )
+
+
+def decide(ctx: AppContext, confirm: list[int], drop: list[int], units: tuple[int, str] | None) -> None:
+    """Confirm, drop or re-unit tasks in one transaction; an unknown ID changes nothing."""
+    now = now_in(ctx.settings)
+    with session_scope(ctx.engine) as session:
+        wanted = [*confirm, *drop, *([units[0]] if units else [])]
+        missing = [str(t) for t in wanted if not crud.task_exists(session, t)]
+        if missing:
+            raise fail(f"没有编号为 {'、'.join(missing)} 的任务，什么都没有改")
+        for task_id in confirm:
+            decide_task(session, task_id, confirm=True, by=None, by_name="命令行", now=now)
+        for task_id in drop:
+            decide_task(session, task_id, confirm=False, by=None, by_name="命令行", now=now)
+        if units:
+            refs = ctx.directory.canonical_units(split_units(units[1], ctx.directory))
+            if not refs:
+                raise fail(f"“{units[1]}”里没有读出单位名称，什么都没有改")
+            set_units(
+                session,
+                units[0],
+                refs,
+                kind_of=ctx.directory.kind,
+                is_group=ctx.directory.is_group,
+                by=None,
+                by_name="命令行",
+                now=now,
+            )
+    done = [f"已确认 {len(confirm)} 项"] if confirm else []
+    done += [f"已删除 {len(drop)} 项（保留记录，不再提醒）"] if drop else []
+    done += [f"#{units[0]} 的责任单位已改正并确认"] if units else []
+    out.print("，".join(done) + "。")
 
 
 def sample_plan_bytes() -> bytes:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine
 
-from core.documents import parse_plan
+from core.documents import Explanation, explain_plan, parse_plan
 from core.models import Plan
 from core.pipeline import PreparedTask, content_hash, prepare
 from core.readers import read_document
@@ -46,6 +46,18 @@ def read_plan(
     text = read_document(data, filename, max_bytes=max_bytes)
     plan = parse_plan(text, year=year, issued=issued, title=title)
     return plan, prepare(plan, calendar=calendar), content_hash(text)
+
+
+def explain_document(
+    data: bytes,
+    *,
+    filename: str = "",
+    max_bytes: int | None = None,
+    year: int | None = None,
+    issued: date | None = None,
+) -> Explanation:
+    """How a file is read (outline levels, table columns, tasks with their confidence); stores nothing."""
+    return explain_plan(read_document(data, filename, max_bytes=max_bytes), year=year, issued=issued)
 
 
 def import_document(

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from core.models import Plan
-from core.pipeline import PreparedTask
+from core.pipeline import PreparedTask, status_of
 from storage.digest import route_of, route_reaches
 from storage.models import AssignmentRow, CompletionRow, PlanRow, SubscriptionRow, TaskRow, UnitRow
 
@@ -54,6 +54,10 @@ class TaskView:
     flags: tuple[str, ...]
     rules: tuple[str, ...]
     units: tuple[UnitOnTask, ...]
+    # active, pending (待确认: read with low confidence, no reminders) or dropped (a person said no task).
+    review: str = "active"
+    confidence: float = 1.0
+    doubts: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
@@ -132,6 +136,9 @@ def import_plan(
             workdays=item.deadline.workdays,
             flags=list(item.deadline.flags),
             rules=list(item.rules),
+            confidence=item.task.confidence,
+            doubts=list(item.task.doubts),
+            status=status_of(item.task),
         )
         for position, item in enumerate(prepared, start=1)
     ]
@@ -275,6 +282,9 @@ def list_tasks(
             flags=tuple(t.flags),
             rules=tuple(t.rules),
             units=tuple(units[t.id or 0]),
+            review=t.status,
+            confidence=t.confidence,
+            doubts=tuple(t.doubts),
         )
         for t, title in session.exec(query)
     ]

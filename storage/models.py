@@ -60,6 +60,17 @@ class TaskRow(SQLModel, table=True):
     due_set_by: int | None = Field(default=None, sa_type=BigInteger)
     due_set_by_name: str | None = None
     due_set_at: datetime | None = None
+    # How sure the reader was (core Task.confidence) and why not surer. A task read below
+    # core.models.REVIEW_BELOW is "pending" (待确认: no reminders) until a person confirms ("active") or
+    # drops it ("dropped": kept for the record, never reminded); who decided and when are kept.
+    confidence: float = Field(default=1.0, sa_column_kwargs={"server_default": "1.0"})
+    doubts: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    status: str = Field(default="active", index=True, sa_column_kwargs={"server_default": "active"})
+    status_by: int | None = Field(default=None, sa_type=BigInteger)
+    status_by_name: str | None = None
+    status_at: datetime | None = None
 
 
 class AssignmentRow(SQLModel, table=True):

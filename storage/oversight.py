@@ -265,7 +265,8 @@ def ledger_rows(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> list[LedgerRow]:
     """The 台账: every task × named unit of the plan(s), in plan order, as of today."""
-    views = list_tasks(s, plan_id=plan_id, group_routes=group_routes)
+    # Tasks waiting for a person (待确认) or dropped are not part of the 台账 yet.
+    views = [v for v in list_tasks(s, plan_id=plan_id, group_routes=group_routes) if v.review == "active"]
     task_ids = [v.id for v in views]
     unit_ids = {u.name: (u.id, u.is_group) for u in s.exec(select(UnitRow))}
     completions: dict[tuple[int, int], list[CompletionRow]] = defaultdict(list)

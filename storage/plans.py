@@ -11,7 +11,7 @@ from sqlmodel import Session, col, delete, select
 
 from core.deadlines import review_reason, suggested_date
 from core.models import Deadline, Plan, Task, UnitRef
-from core.pipeline import PreparedTask
+from core.pipeline import PreparedTask, status_of
 from core.plandiff import PlanDiff, diff_plans
 from storage import crud
 from storage.models import AssignmentRow, CompletionRow, ExtensionRow, PlanRow, TaskRow, UnitRow
@@ -192,6 +192,15 @@ def store_plan(
         task, item = new_tasks[pair.new], prepared[pair.new]
         row.position, row.seq, row.category = pair.new + 1, task.seq, task.category
         row.content, row.deadline_text = task.content, task.deadline_text
+        row.confidence, row.doubts = item.task.confidence, list(item.task.doubts)
+        if ("content" in pair.fields or "units" in pair.fields) and row.status != "dropped":
+            # Read anew: a person's earlier confirmation was for other words or other units.
+            row.status, row.status_by, row.status_by_name, row.status_at = (
+                status_of(item.task),
+                None,
+                None,
+                None,
+            )
         if "deadline" in pair.fields or (row.due_set_by is None and row.id not in extended):
             _set_deadline(row, item)
         else:
@@ -215,6 +224,9 @@ def store_plan(
             category=new_tasks[n].category,
             content=new_tasks[n].content,
             deadline_text=new_tasks[n].deadline_text,
+            confidence=item.task.confidence,
+            doubts=list(item.task.doubts),
+            status=status_of(item.task),
         )
         _set_deadline(row, item)
         s.add(row)
@@ -253,6 +265,9 @@ class ReviewItem:
     due: date | None
     reason: str
     suggested: date | None
+    # 待确认: the task itself (not only its deadline) waits for a person to confirm, edit or drop it.
+    pending: bool = False
+    units: tuple[str, ...] = ()
 
 
 def deadline_of(row: TaskRow) -> Deadline:
@@ -273,11 +288,28 @@ def review_items(s: Session, *, plan_id: int | None = None) -> list[ReviewItem]:
     query = select(TaskRow, PlanRow.title).join(PlanRow, col(PlanRow.id) == col(TaskRow.plan_id))
     if plan_id is not None:
         query = query.where(TaskRow.plan_id == plan_id)
+    query = query.where(TaskRow.status != "dropped")
+    rows = list(s.exec(query.order_by(col(TaskRow.plan_id), col(TaskRow.position))))
+    pending_ids = [r.id for r, _ in rows if r.status == "pending"]
+    names: dict[int, list[str]] = {}
+    if pending_ids:
+        assigned = s.exec(
+            select(AssignmentRow.task_id, UnitRow.name)
+            .join(UnitRow, col(UnitRow.id) == col(AssignmentRow.unit_id))
+            .where(col(AssignmentRow.task_id).in_(pending_ids))
+            .order_by(col(AssignmentRow.task_id), col(AssignmentRow.position))
+        )
+        for task_id, name in assigned:
+            names.setdefault(task_id, []).append(name)
     items = []
-    for row, title in s.exec(query.order_by(col(TaskRow.plan_id), col(TaskRow.position))):
-        if not row.flags:
+    for row, title in rows:
+        pending = row.status == "pending"
+        if not row.flags and not pending:
             continue
         d = deadline_of(row)
+        reasons = [f"待确认：{'；'.join(row.doubts) or '读取把握不大'}"] if pending else []
+        if row.flags:
+            reasons.append(review_reason(d) or "请人工确认截止日期")
         items.append(
             ReviewItem(
                 task_id=row.id or 0,
@@ -286,11 +318,48 @@ def review_items(s: Session, *, plan_id: int | None = None) -> list[ReviewItem]:
                 content=row.content,
                 deadline_text=row.deadline_text,
                 due=row.due,
-                reason=review_reason(d) or "请人工确认截止日期",
+                reason="；".join(reasons),
                 suggested=suggested_date(d),
+                pending=pending,
+                units=tuple(names.get(row.id or 0, ())),
             )
         )
     return items
+
+
+def decide_task(
+    s: Session, task_id: int, *, confirm: bool, by: int | None, by_name: str | None, now: datetime
+) -> TaskRow | None:
+    """A person confirms a task read with doubt (it starts reminding) or drops it (kept, never reminded)."""
+    row = s.get(TaskRow, task_id)
+    if row is None:
+        return None
+    row.status = "active" if confirm else "dropped"
+    row.status_by, row.status_by_name, row.status_at = by, by_name, now
+    s.add(row)
+    s.flush()
+    return row
+
+
+def set_units(
+    s: Session,
+    task_id: int,
+    units: Sequence[UnitRef],
+    *,
+    kind_of: Callable[[str], str],
+    is_group: Callable[[str], bool],
+    by: int | None,
+    by_name: str | None,
+    now: datetime,
+) -> TaskRow | None:
+    """A person gives a task its units: they replace the ones read, and the task counts as confirmed."""
+    row = s.get(TaskRow, task_id)
+    if row is None or row.id is None:
+        return None
+    s.execute(delete(AssignmentRow).where(col(AssignmentRow.task_id) == row.id))
+    rows = crud.get_or_create_units(s, [u.name for u in units], kind_of=kind_of, is_group=is_group)
+    _assign(s, row.id, Task(row.seq, row.category, row.content, list(units), row.deadline_text), rows)
+    return decide_task(s, task_id, confirm=True, by=by, by_name=by_name, now=now)
 
 
 def plan_year_and_recurrence(s: Session, task_id: int) -> tuple[int | None, str | None] | None:

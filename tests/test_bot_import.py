@@ -544,3 +544,41 @@ async def test_setdue_reads_a_month_and_day_in_the_plans_year_and_says_a_duty_wa
     assert imports.WAS_RECURRING.split("（")[0] not in again["text"]  # already a one-off now
     stored = task_rows(ctx)[row.content]
     assert (stored.due, stored.kind, stored.recurrence) == (date(2026, 3, 13), "fixed", None)
+
+
+# An item that only starts with a verb (no units, no deadline) is read with doubt: 待确认.
+DOUBTFUL_PLAN = """某区2026年档案宣传工作方案
+某区档案局
+2026年2月20日
+一、主要任务
+1.开展档案开放日活动。责任单位：区档案馆
+2.加强档案宣传。通过多种形式宣传档案工作。
+"""
+
+
+async def test_a_doubtful_task_waits_in_review_until_an_admin_confirms(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    preview = await send_file(fake, ADMIN, "宣传方案.txt", DOUBTFUL_PLAN.encode())
+    assert "导入后列为待确认（不发提醒）的任务：1 项" in preview["text"]
+    await press(fake, ADMIN, preview, "导入")
+    [done] = await fake.wait_for(lambda m: m["text"].startswith("✅ 已导入"), chat_id=ADMIN)
+    assert imports.PENDING_HINT.format(count=1) in done["text"]
+    doubtful = task_rows(ctx)["加强档案宣传。通过多种形式宣传档案工作。"]
+    assert doubtful.status == "pending"
+
+    listing = await say(fake, ADMIN, "/review")
+    assert listing["text"].startswith("需要人工确认的事项（共 1 项，其中待确认任务 1 项")
+    assert "责任单位（读取结果）：各单位" in listing["text"]
+    task = doubtful.id
+    assert fake.buttons(listing) == [
+        (f"✅ 确认 #{task}", f"rvt:{task}:c"),
+        (f"🗑 不是任务 #{task}", f"rvt:{task}:d"),
+    ]
+    answer = await press(fake, ADMIN, listing, f"✅ 确认 #{task}")
+    assert answer["text"] == imports.CONFIRMED_SHORT.format(task=task)
+    edited = await changed(fake, ADMIN, listing)
+    assert f"✅ #{task} " in edited["text"] and fake.buttons(edited) == []
+    row = task_rows(ctx)[doubtful.content]
+    assert (row.status, row.status_by) == ("active", ADMIN)
+    assert (await say(fake, ADMIN, "/review"))["text"] == imports.NO_REVIEW

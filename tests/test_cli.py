@@ -18,7 +18,7 @@ from storage.db import make_engine, session_scope
 
 JSON_KEYS = {
     "id", "plan", "seq", "category", "content", "units", "deadline_text",
-    "due", "kind", "recurrence", "event", "flags", "status",
+    "due", "kind", "recurrence", "event", "flags", "status", "review", "confidence", "doubts",
 }  # fmt: skip
 
 
