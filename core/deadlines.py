@@ -385,6 +385,13 @@ def _is_range(text: str, start: Deadline, end: Deadline) -> bool:
     return text[start.span[1] : end.span[0]].strip() in _RANGE_WORDS
 
 
+def dated_steps(d: Deadline) -> list[Deadline]:
+    """The fixed dates a resolved text names, in text order, without the starts of spans (`3月至6月`)."""
+    found = sorted((x for x in (d, *d.others) if x.span is not None), key=lambda x: x.span[0])  # type: ignore[index]
+    starts = {id(a) for a, b in pairwise(found) if _is_range(d.text, a, b)}
+    return [x for x in found if x.kind == "fixed" and x.due is not None and id(x) not in starts]
+
+
 def phrase_of(d: Deadline) -> str:
     """The phrase that decided d (its span inside d.text), or the whole text."""
     if d.span is not None:

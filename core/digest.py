@@ -56,6 +56,8 @@ class DigestItem:
     # The unit's latest progress note on the task and the day it was written.
     progress: str | None = None
     progress_on: date | None = None
+    # For a task with dated steps: the step shown (`第1/2步：6月前完成第1次宣传`); due is that step's date.
+    step: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +202,8 @@ def item_line(
     ]
     if item.recurrence:
         parts.append(RECURRENCE_CN.get(item.recurrence, item.recurrence))
+    if item.step:
+        parts.append(short_text(item.step, 30))
     if thresholds is not None and item.progress:
         parts.append(f"进度（{date_cn(item.progress_on or today)}）：{short_text(item.progress, 30)}")
     # A full-width parenthesis already carries its own space.

@@ -68,3 +68,12 @@ class Deadline:
     flags: tuple[Flag, ...] = ()
     span: tuple[int, int] | None = None
     others: tuple[Deadline, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """One dated step of a task (`6月前完成第1次…；11月底前完成第2次…`): reminded and marked done on its own."""
+
+    text: str
+    due: date
+    what: str

@@ -13,7 +13,7 @@ Colours of an open item on a day:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal, Protocol, TypeVar
@@ -95,6 +95,11 @@ def current_occurrence(recurrence: str, first_due: date, today: date, done: Coll
             return current
         current = nxt
     return current
+
+
+def current_step(steps: Sequence[date], done: Collection[date] = ()) -> int | None:
+    """Which of a task's dated steps reminders show: the first one not done (its index), None when all are."""
+    return next((i for i, day in enumerate(steps) if day not in done), None)
 
 
 # ------------------------------------------------------------------------------------------- escalation

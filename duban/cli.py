@@ -158,6 +158,7 @@ def task_json(view: TaskView) -> dict[str, Any]:
         "review": view.review,
         "confidence": view.confidence,
         "doubts": list(view.doubts),
+        "milestones": list(view.milestones),
         "due": view.due.isoformat() if view.due else None,
         "kind": view.kind,
         "recurrence": view.recurrence,

@@ -12,7 +12,15 @@ from sqlmodel import Session, col, select
 from core.models import Plan
 from core.pipeline import PreparedTask, status_of
 from storage.digest import route_of, route_reaches
-from storage.models import AssignmentRow, CompletionRow, PlanRow, SubscriptionRow, TaskRow, UnitRow
+from storage.models import (
+    AssignmentRow,
+    CompletionRow,
+    PlanRow,
+    SubscriptionRow,
+    TaskRow,
+    UnitRow,
+    step_dates,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +66,7 @@ class TaskView:
     review: str = "active"
     confidence: float = 1.0
     doubts: tuple[str, ...] = ()
+    milestones: tuple[dict[str, str], ...] = ()
 
     @property
     def status(self) -> str:
@@ -67,6 +76,11 @@ class TaskView:
             return "done"
         # A group unit some of whose members are done is progress too.
         return "partly_done" if any(u.status != "open" for u in self.units) else "open"
+
+
+def milestones_json(item: PreparedTask) -> list[dict[str, str]]:
+    """A prepared task's dated steps as stored (TaskRow.milestones)."""
+    return [{"text": m.text, "due": m.due.isoformat(), "what": m.what} for m in item.milestones]
 
 
 def find_plan_by_hash(session: Session, digest: str) -> PlanRow | None:
@@ -139,6 +153,7 @@ def import_plan(
             confidence=item.task.confidence,
             doubts=list(item.task.doubts),
             status=status_of(item.task),
+            milestones=milestones_json(item),
         )
         for position, item in enumerate(prepared, start=1)
     ]
@@ -225,16 +240,28 @@ def list_tasks(
     )
     completion_query = (
         select(
-            CompletionRow.task_id, CompletionRow.unit_id, CompletionRow.done_at, UnitRow.name, UnitRow.kind
+            CompletionRow.task_id,
+            CompletionRow.unit_id,
+            CompletionRow.done_at,
+            UnitRow.name,
+            UnitRow.kind,
+            CompletionRow.occurrence,
         )
         .join(UnitRow, col(UnitRow.id) == col(CompletionRow.unit_id))
         .where(col(CompletionRow.task_id).in_(task_ids))
+        .order_by(col(CompletionRow.done_at))
     )
     routes = group_routes or {}
+    tasks = session.exec(query).all()
+    steps = {t.id: set(step_dates(t.milestones)) for t, _ in tasks if t.milestones}
     assignments = session.exec(assignment_query).all()
     completions: dict[int, dict[int, tuple[datetime, str, str]]] = defaultdict(dict)
-    for task_id, unit_id, done_at, name, kind in session.exec(completion_query):
-        completions[task_id][unit_id] = (done_at, name, kind)
+    steps_done: dict[tuple[int, int], set[date]] = defaultdict(set)
+    for task_id, unit_id, done_at, name, kind, occurrence in session.exec(completion_query):
+        steps_done[(task_id, unit_id)].add(occurrence)
+        # A task with dated steps is done by a unit only once every step is.
+        if task_id not in steps or steps[task_id] <= steps_done[(task_id, unit_id)]:
+            completions[task_id][unit_id] = (done_at, name, kind)
     group_route = {a.unit_id: route_of(name, is_group, routes) for a, name, is_group in assignments}
     subscribers: list[tuple[int, str, str]] = []
     if any(r is not None for r in group_route.values()):
@@ -285,6 +312,7 @@ def list_tasks(
             review=t.status,
             confidence=t.confidence,
             doubts=tuple(t.doubts),
+            milestones=tuple(t.milestones),
         )
-        for t, title in session.exec(query)
+        for t, title in tasks
     ]

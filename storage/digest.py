@@ -18,6 +18,7 @@ from sqlalchemy import Date, Integer, String, cast, null, union_all
 from sqlmodel import Session, col, select
 
 from core.digest import DigestItem
+from core.oversight import current_step
 from core.units import UnitDirectory
 from storage.models import (
     ONCE,
@@ -28,6 +29,7 @@ from storage.models import (
     SubscriptionRow,
     TaskRow,
     UnitRow,
+    step_dates,
 )
 
 Routes = Mapping[str, frozenset[str]]
@@ -122,6 +124,7 @@ def _open_items_of(
             TaskRow.kind,
             TaskRow.recurrence,
             PlanRow.title,
+            TaskRow.milestones,
         )
         .join(UnitRow, col(UnitRow.id) == col(AssignmentRow.unit_id))
         .join(TaskRow, col(TaskRow.id) == col(AssignmentRow.task_id))
@@ -147,9 +150,20 @@ def _open_items_of(
             out[uid].append(item)
         current.clear()
 
-    for task_id, a_unit, role, a_name, a_is_group, seq, content, due, kind, recurrence, title in s.exec(
-        assignments
-    ):
+    for (
+        task_id,
+        a_unit,
+        role,
+        a_name,
+        a_is_group,
+        seq,
+        content,
+        due,
+        kind,
+        recurrence,
+        title,
+        steps,
+    ) in s.exec(assignments):
         if task_id != current_task:
             flush()
             current_task = task_id
@@ -167,6 +181,15 @@ def _open_items_of(
                 continue
             if (task_id, uid) in done:
                 continue
+            done_days = tuple(sorted(occurrences.get((task_id, uid), ())))
+            item_due, step = due, None
+            if steps:
+                # Dated steps: the first one this unit has not done is the one reminded; none left, done.
+                at = current_step(step_dates(steps), done_days)
+                if at is None:
+                    continue
+                item_due = date.fromisoformat(steps[at]["due"])
+                step = f"第{at + 1}/{len(steps)}步：{steps[at]['what']}"
             note = notes.get((task_id, uid))
             item = DigestItem(
                 task_id,
@@ -175,13 +198,14 @@ def _open_items_of(
                 role,
                 seq,
                 content,
-                due,
+                item_due,
                 title,
                 kind,
                 recurrence,
-                done_occurrences=tuple(sorted(occurrences.get((task_id, uid), ()))),
+                done_occurrences=done_days,
                 progress=note[1] if note else None,
                 progress_on=note[2] if note else None,
+                step=step,
             )
             current[uid] = (direct, item)
     flush()

@@ -68,9 +68,19 @@ class TaskRow(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
     status: str = Field(default="active", index=True, sa_column_kwargs={"server_default": "active"})
+    # Dated steps ([{"text", "due": ISO date, "what"}], in date order) when the task names several; each is
+    # reminded on its own and marked done on its own (a completion's occurrence is the step's date).
+    milestones: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     status_by: int | None = Field(default=None, sa_type=BigInteger)
     status_by_name: str | None = None
     status_at: datetime | None = None
+
+
+def step_dates(milestones: list[dict[str, str]]) -> tuple[date, ...]:
+    """The dates of a task's stored dated steps (TaskRow.milestones), in order."""
+    return tuple(date.fromisoformat(m["due"]) for m in milestones)
 
 
 class AssignmentRow(SQLModel, table=True):

@@ -10,7 +10,14 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select, update
 
 from core.digest import DigestItem
-from core.oversight import DEFAULT_THRESHOLDS, Thresholds, colour_of, current_occurrence, occurrences
+from core.oversight import (
+    DEFAULT_THRESHOLDS,
+    Thresholds,
+    colour_of,
+    current_occurrence,
+    current_step,
+    occurrences,
+)
 from storage.crud import list_tasks
 from storage.digest import Routes, items_by_unit
 from storage.models import (
@@ -23,6 +30,7 @@ from storage.models import (
     TaskRow,
     UnitRow,
     UrgeRow,
+    step_dates,
 )
 
 PENDING, APPROVED, DENIED = "pending", "approved", "denied"
@@ -288,7 +296,18 @@ def ledger_rows(
             due, status, done_at = v.due, u.status, u.done_at
             done_by = None
             n_done = n_total = None
-            if v.kind == "recurring" and v.recurrence and v.due is not None:
+            if v.milestones:
+                # Dated steps: the row shows the first step not done; done once every step is.
+                steps = step_dates(list(v.milestones))
+                done_days = {c.occurrence for c in marks}
+                at = current_step(steps, done_days)
+                n_total, n_done = len(steps), len(done_days & set(steps))
+                if at is None and marks:
+                    last = max(marks, key=lambda c: c.done_at)
+                    status, done_at, done_by = "done", last.done_at, last.done_by_name
+                else:
+                    due, status, done_at = steps[at or 0], "open", None
+            elif v.kind == "recurring" and v.recurrence and v.due is not None:
                 done_days = {c.occurrence for c in marks if c.occurrence != ONCE}
                 due = current_occurrence(v.recurrence, v.due, today)
                 in_year = occurrences(v.recurrence, v.due, today.year)

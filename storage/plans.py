@@ -14,6 +14,7 @@ from core.models import Deadline, Plan, Task, UnitRef
 from core.pipeline import PreparedTask, status_of
 from core.plandiff import PlanDiff, diff_plans
 from storage import crud
+from storage.crud import milestones_json
 from storage.models import AssignmentRow, CompletionRow, ExtensionRow, PlanRow, TaskRow, UnitRow
 
 StoreKind = Literal["created", "unchanged", "replaced"]
@@ -120,6 +121,7 @@ def _set_deadline(row: TaskRow, item: PreparedTask) -> None:
         d.workdays,
     )
     row.flags, row.rules = list(d.flags), list(item.rules)
+    row.milestones = milestones_json(item)
     row.due_set_by = row.due_set_by_name = row.due_set_at = None
 
 

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from sqlmodel import Session, col, delete, select
 
 from core.deadlines import next_occurrence
+from core.oversight import current_step
 from storage.digest import Routes, route_of, route_reaches
-from storage.models import ONCE, AssignmentRow, CompletionRow, SubscriptionRow, TaskRow, UnitRow
+from storage.models import ONCE, AssignmentRow, CompletionRow, SubscriptionRow, TaskRow, UnitRow, step_dates
 from storage.upsert import insert_ignore
 
 
@@ -29,7 +30,7 @@ def mark_done(
     marking this quarter's report done leaves next quarter's open (and a second press is harmless).
     """
     if occurrence is None:
-        occurrence = occurrence_on(s, task_id, now.date())
+        occurrence = occurrence_on(s, task_id, now.date(), unit_id=unit_id)
     row = {
         "task_id": task_id,
         "unit_id": unit_id,
@@ -42,10 +43,26 @@ def mark_done(
     return insert_ignore(s, CompletionRow, [row], ("task_id", "unit_id", "occurrence")) == 1
 
 
-def occurrence_on(s: Session, task_id: int, day: date) -> date:
-    """The occurrence a completion of task_id on day is for: ONCE for a one-off task."""
+def occurrence_on(s: Session, task_id: int, day: date, *, unit_id: int | None = None) -> date:
+    """The occurrence a completion of task_id on day is for: ONCE for a one-off task; for a task with dated
+    steps, the first step unit_id has not done (its date); for a recurring duty, the one current on day."""
     task = s.get(TaskRow, task_id)
-    if task is None or task.kind != "recurring" or not task.recurrence or task.due is None:
+    if task is None:
+        return ONCE
+    if task.milestones:
+        done: set[date] = set()
+        if unit_id is not None:
+            done = set(
+                s.exec(
+                    select(CompletionRow.occurrence).where(
+                        CompletionRow.task_id == task_id, CompletionRow.unit_id == unit_id
+                    )
+                )
+            )
+        steps = step_dates(task.milestones)
+        at = current_step(steps, done)
+        return steps[-1] if at is None else steps[at]
+    if task.kind != "recurring" or not task.recurrence or task.due is None:
         return ONCE
     return next_occurrence(task.recurrence, task.due, day)
 

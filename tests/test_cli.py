@@ -19,6 +19,7 @@ from storage.db import make_engine, session_scope
 JSON_KEYS = {
     "id", "plan", "seq", "category", "content", "units", "deadline_text",
     "due", "kind", "recurrence", "event", "flags", "status", "review", "confidence", "doubts",
+    "milestones",
 }  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Reading any plan: each task's confidence, the reasons it is doubtful, and its status (待确认 until confirmed).
+"""Reading any plan: each task's confidence, the reasons it is doubtful, its status (待确认 until confirmed), and
+its dated steps (milestones).
 
 Revision ID: 0005_task_confidence
 Revises: 0004_due_set_by
@@ -24,6 +25,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("confidence", sa.Float(), nullable=False, server_default="1.0"))
         batch_op.add_column(sa.Column("doubts", sa.JSON(), nullable=False, server_default="[]"))
         batch_op.add_column(sa.Column("status", sa.String(), nullable=False, server_default="active"))
+        batch_op.add_column(sa.Column("milestones", sa.JSON(), nullable=False, server_default="[]"))
         batch_op.add_column(sa.Column("status_by", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("status_by_name", sa.String(), nullable=True))
         batch_op.add_column(sa.Column("status_at", sa.DateTime(timezone=True), nullable=True))
@@ -37,6 +39,7 @@ def downgrade() -> None:
         batch_op.drop_column("status_at")
         batch_op.drop_column("status_by_name")
         batch_op.drop_column("status_by")
+        batch_op.drop_column("milestones")
         batch_op.drop_column("status")
         batch_op.drop_column("doubts")
         batch_op.drop_column("confidence")
