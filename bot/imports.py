@@ -31,7 +31,7 @@ from bot import texts
 from bot.handlers import Context, app_ctx, is_admin, now, parse_task_number, reply, user_name
 from bot.keyboards import mark_done_in_text, without_button
 from core.deadlines import parse_user_date, review_reason
-from core.digest import date_cn, tg_len, weekday_cn
+from core.digest import RECURRENCE_CN, date_cn, tg_len, weekday_cn
 from core.models import DocumentError, Plan
 from core.pipeline import PreparedTask, status_of
 from core.plandiff import diff_lines
@@ -105,14 +105,6 @@ NO_SUCH_TASK = "没有编号为 #{task} 的事项。编号见 /review 或 /tasks
 DUE_SET = "已将 #{task}（{content}）的截止日期设为 {date}（{weekday}），已移出待确认列表。"
 DUE_IN_PAST = "注意：这个日期已经过去。"
 WAS_RECURRING = "注意：它原是周期性任务（{rule}），现改为这一个截止日期。"
-RECURRENCE_CN = {
-    "weekly": "每周",
-    "biweekly": "每两周",
-    "monthly": "每月",
-    "quarterly": "每季度",
-    "halfyearly": "每半年",
-    "yearly": "每年",
-}
 # 10月31日 / 10-31 / 10.31: a month and day without a year, read in the plan's year (not the next one to come).
 MONTH_DAY = re.compile(r"^\s*\d{1,2}\s*(?:月\s*\d{1,2}\s*[日号]?|[-/.]\s*\d{1,2})\s*$")
 DUE_SET_SHORT = "已设定 #{task}：{date}"

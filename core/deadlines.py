@@ -48,6 +48,11 @@ _ALTERNATIVES: list[tuple[str, str]] = [
         "yearly",
         rf"每年(?:度)?(?:(?P<yr_m>{_MONTH})月份?(?:(?P<yr_d>{_DAY})[日号])?(?P<yr_part>底|末)?{_BEFORE}?)?",
     ),
+    # `资金下达2月内`, `验收后3个月内`: months after an event.
+    (
+        "months_after",
+        rf"(?P<ma_event>[\u4e00-\u9fff]{{2,8}}?)(?:后|之后)?的?(?P<ma_n>{_NUM})\s*个?月(?:之内|以内|内)",
+    ),
     # `2021年4－5月`, `（1—4月）`: a window of months is due at the end of its last month.
     (
         "window",
@@ -96,6 +101,8 @@ _ALTERNATIVES: list[tuple[str, str]] = [
 ]
 # Words that mean "all year" in a deadline cell but are everyday verbs in prose ("持续完善").
 _ONGOING_WORDS = ("ongoing_word", r"持续|长期|常态化|经常性")
+# Recurrences a deadline cell states but prose uses as adverbs ("定期开展", "每日巡查" in a sentence).
+_CELL_RECURRENCES = [("daily", r"每日|每天|逐日"), ("regularly", r"定期")]
 
 
 def _compile(alternatives: list[tuple[str, str]]) -> re.Pattern[str]:
@@ -104,7 +111,7 @@ def _compile(alternatives: list[tuple[str, str]]) -> re.Pattern[str]:
 
 
 _PROSE_SCANNER = _compile(_ALTERNATIVES)
-_CELL_SCANNER = _compile([*_ALTERNATIVES, _ONGOING_WORDS])
+_CELL_SCANNER = _compile([*_ALTERNATIVES, *_CELL_RECURRENCES, _ONGOING_WORDS])
 
 
 def extract_phrases(text: str) -> list[str]:
@@ -203,7 +210,7 @@ def next_occurrence(recurrence: str, due: date, today: date) -> date:
         return _next_monthly(today, due.day)  # 每月10日前: the 10th of every month, not its last day
     if recurrence in _PERIOD_MONTHS:
         return _next_period_end(today, _PERIOD_MONTHS[recurrence])
-    step = {"weekly": 7, "biweekly": 14}.get(recurrence)
+    step = {"daily": 1, "weekly": 7, "biweekly": 14}.get(recurrence)
     if step is not None:
         return due + timedelta(days=-(-(today - due).days // step) * step)
     if recurrence == "yearly":
@@ -251,6 +258,15 @@ def _resolve_match(
         # A start (`3月开始`) says the work goes on from then: ongoing through its year, no deadline.
         own_year = _year_of(m["st_y"], year)
         return Deadline(text=phrase, kind="ongoing", due=date(own_year, 12, 31), span=span)
+    if family == "months_after":
+        return Deadline(text=phrase, kind="event_relative", event=m["ma_event"] + "后", span=span)
+    if family == "daily":
+        return Deadline(text=phrase, kind="recurring", due=anchor, recurrence="daily", span=span)
+    if family == "regularly":
+        # 定期: recurring at an interval the plan leaves open; shown on the year's end until a person sets one.
+        return Deadline(
+            text=phrase, kind="recurring", due=date(year, 12, 31), recurrence="periodic", span=span
+        )
     if family == "hours":
         event = (m["hr_event"] or "").strip() or None
         return Deadline(text=phrase, kind="event_relative", event=event and event + "后", span=span)

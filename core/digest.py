@@ -28,6 +28,8 @@ CALLBACK_MAX_BYTES = 64
 WEEKDAYS_CN: tuple[str, ...] = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 ROLE_CN: dict[str, str] = {"lead": "牵头", "support": "配合", "owner": "负责"}
 RECURRENCE_CN: dict[str, str] = {
+    "daily": "每日",
+    "periodic": "定期",
     "weekly": "每周",
     "biweekly": "每两周",
     "monthly": "每月",

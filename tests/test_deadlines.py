@@ -138,6 +138,11 @@ CONVENTIONS = [
     ("3月5日—4月7日", 2022, None, "fixed", D(2022, 4, 7), (), {}),
     # An observance day written month.day in quotes.
     ("开展“12.4”国家宪法日学法活动", 2022, None, "fixed", D(2022, 12, 4), (), {}),
+    # Months after an event; a cell's 每日 and 定期 recur (定期 leaves the interval open).
+    ("资金下达2月内", 2022, None, "event_relative", None, (), {"event": "资金下达后"}),
+    ("验收后3个月内", 2022, None, "event_relative", None, (), {"event": "验收后"}),
+    ("每日", 2022, D(2022, 3, 1), "recurring", D(2022, 3, 1), (), {"recurrence": "daily"}),
+    ("定期", 2022, None, "recurring", D(2022, 12, 31), (), {"recurrence": "periodic"}),
     # Hours after an event.
     ("投诉发生后的24小时内", 2021, None, "event_relative", None, (), {"event": "投诉发生后"}),
     ("每3周", 2022, None, "unresolved", None, ("unresolved",), {}),
@@ -285,6 +290,8 @@ def test_prose_seed_phrases_in_order() -> None:
         ("2023年度重大行政决策事项目录", []),
         ("持续完善、常态化推进", []),  # everyday verbs in prose; only a deadline cell reads them
         ("3月1日起施行", []),
+        ("定期开展检查，每日巡查", []),  # adverbs in prose; only a deadline cell reads them
+        ("资金下达2月内完成拨付", ["资金下达2月内"]),
         # A span stays one phrase, so it is due at its end; starts and quoted observance days are found.
         ("自查阶段（4月1日-4月30日）。全区各行业协会", ["4月1日-4月30日"]),
         ("活动时间：2021年4－5月牵头处室：局办公室", ["2021年4－5月"]),
