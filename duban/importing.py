@@ -14,6 +14,7 @@ from core.readers import read_document
 from core.units import UnitDirectory
 from core.workdays import WorkCalendar
 from storage import plans
+from storage.locks import serialize_imports
 from storage.db import session_scope
 
 
@@ -116,8 +117,10 @@ def store_document(
     now: datetime,
 ) -> plans.StoreResult:
     """Store a read plan in one transaction: a new plan, nothing (same text), or the new version of the
-    stored plan with the same title and year (see storage.plans.store_plan for what is kept)."""
+    stored plan with the same title and year (see storage.plans.store_plan for what is kept); imports queue
+    so that concurrent ones of one plan end as one plan."""
     with session_scope(engine) as session:
+        serialize_imports(session)
         return plans.store_plan(
             session,
             plan,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, or_
+from sqlalchemy import case, or_, text
 from sqlmodel import Session, col, delete, select, update
 
 from storage.models import LeaseRow
@@ -45,3 +45,22 @@ def holder_of(s: Session, name: str, *, now: datetime) -> str | None:
     """Who holds the lease now (None when nobody does or it expired)."""
     row = s.exec(select(LeaseRow).where(LeaseRow.name == name)).first()
     return row.holder if row is not None and row.expires_at > now else None
+
+
+# The name under which plan imports queue: one store at a time, so two copies (or two versions) of a new plan
+# imported at the same moment end as one plan, and a new unit name is created once.
+IMPORT_LOCK = "duban:import"
+
+
+def serialize_imports(s: Session) -> None:
+    """Make the caller's transaction wait for any other plan import and hold off the next until it ends.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: a write as the transaction's first statement,
+    which takes the database's write lock before anything is read (busy_timeout makes the other wait), so
+    the second import reads what the first stored instead of failing to upgrade a stale read.
+    Call it before the transaction reads anything.
+    """
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": IMPORT_LOCK})
+    else:
+        s.execute(delete(LeaseRow).where(col(LeaseRow.name) == IMPORT_LOCK))

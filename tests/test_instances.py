@@ -219,3 +219,45 @@ def test_two_digest_runs_at_once_send_one_digest_per_chat(tmp_path: Path, databa
         summaries = [next(line for line in r.lines if "每日提醒：发送" in line) for r in runs]
         print("\n" + "\n".join(summaries))
         ctx.engine.dispose()
+
+
+# --- concurrent imports -------------------------------------------------------------------------------------
+
+PLAN_A = "2026年某区政务公开工作要点\n一、任务\n1.开展培训。责任单位：区新设甲局\n2.公开目录。责任单位：区新设乙局\n"
+PLAN_B = PLAN_A.replace("公开目录", "公开全部目录")  # a second version of the same plan (title and year)
+
+
+@pytest.mark.slow
+def test_concurrent_imports_of_one_plan_end_as_one_plan(engine: Engine) -> None:
+    from sqlmodel import select
+
+    from core.units import UnitDirectory
+    from duban.importing import import_document
+    from storage.models import PlanRow, TaskRow, UnitRow
+
+    directory = UnitDirectory.default()
+    for round_ in range(5):
+        title = f"2026年第{round_}区政务公开工作要点"
+        texts_ = [t.replace("2026年某区政务公开工作要点", title) for t in (PLAN_A, PLAN_B)] * 3
+        barrier = threading.Barrier(len(texts_))
+        errors: list[BaseException] = []
+
+        def run(text: str, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            try:
+                import_document(engine, text.encode(), source_name="p.txt", directory=directory, now=T0)
+            except BaseException as exc:
+                errors.append(exc)  # noqa: B023  (joined before the next round)
+
+        threads = [threading.Thread(target=run, args=(t,)) for t in texts_]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        with session_scope(engine) as s:
+            plans = s.exec(select(PlanRow).where(PlanRow.title == title)).all()
+            assert len(plans) == 1, [p.id for p in plans]
+            assert len(s.exec(select(TaskRow).where(TaskRow.plan_id == plans[0].id)).all()) == 2
+            names = [u.name for u in s.exec(select(UnitRow)) if "新设" in u.name]
+            assert sorted(names) == ["区新设乙局", "区新设甲局"]
