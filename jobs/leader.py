@@ -15,6 +15,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from loguru import logger
@@ -28,9 +29,12 @@ Hook = Callable[[], Awaitable[None]]
 
 
 def leads(bot_data: Mapping[str, object]) -> bool:
-    """Whether this instance runs the daily jobs: the leader of several, or a lone instance (no leadership set up)."""
+    """Whether this instance runs the daily jobs: the leader of several whose lease is surely still its own,
+    or a lone instance (no leadership set up)."""
     leadership = bot_data.get("leadership")
-    return leadership is None or bool(getattr(leadership, "is_leader", False))
+    if leadership is None:
+        return True
+    return bool(getattr(leadership, "is_leader", False)) and bool(getattr(leadership, "lease_fresh", True))
 
 
 def instance_id() -> str:
@@ -64,6 +68,14 @@ class Leadership:
         self.name = name
         self.is_leader = False
         self._renewed = 0.0  # monotonic time of the last successful renewal
+        # The lease has a thread of its own: handlers and readers filling asyncio's default pool (stuck
+        # imports, slow sends) must never make a renewal wait until the lease expires.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="duban-lease")
+
+    @property
+    def lease_fresh(self) -> bool:
+        """Whether the last renewal is recent enough that the lease is surely still ours."""
+        return time.monotonic() - self._renewed < self.lease.total_seconds() - self.renew_seconds
 
     def _try(self) -> bool:
         with session_scope(self.engine) as s:
@@ -72,13 +84,12 @@ class Leadership:
     async def step(self) -> bool:
         """One round: take or renew the lease, and switch role if that changed; returns is_leader."""
         try:
-            held = await asyncio.to_thread(self._try)
+            held = await asyncio.get_running_loop().run_in_executor(self._executor, self._try)
         except (
             Exception
         ) as exc:  # the database is unreachable: keep the role only while the lease is surely ours
             logger.warning("无法续租主实例租约：{}", repr(exc))
-            safe = time.monotonic() - self._renewed < self.lease.total_seconds() - self.renew_seconds
-            held = self.is_leader and safe
+            held = self.is_leader and self.lease_fresh
         else:
             if held:
                 self._renewed = time.monotonic()
@@ -108,9 +119,10 @@ class Leadership:
                 self.is_leader = False
                 await self.on_lose()
                 try:
-                    await asyncio.to_thread(self._release)
+                    await asyncio.get_running_loop().run_in_executor(self._executor, self._release)
                 except Exception as exc:  # it expires by itself; the others then wait lease_seconds
                     logger.warning("释放主实例租约失败：{}", repr(exc))
+            self._executor.shutdown(wait=False)
 
     def _release(self) -> None:
         with session_scope(self.engine) as s:

@@ -261,3 +261,29 @@ def test_concurrent_imports_of_one_plan_end_as_one_plan(engine: Engine) -> None:
             assert len(s.exec(select(TaskRow).where(TaskRow.plan_id == plans[0].id)).all()) == 2
             names = [u.name for u in s.exec(select(UnitRow)) if "新设" in u.name]
             assert sorted(names) == ["区新设乙局", "区新设甲局"]
+
+
+@pytest.mark.slow
+async def test_lease_renewal_never_waits_behind_stuck_work(engine: Engine) -> None:
+    """Work filling asyncio's default thread pool (stuck imports) must not delay the lease: one leader at a
+    time needs renewals on time."""
+    import asyncio
+
+    from jobs.leader import Leadership, leads
+
+    leadership = Leadership(engine, lease_seconds=4, renew_seconds=1, holder="stuck-test")
+    release = threading.Event()
+    stuck = [asyncio.create_task(asyncio.to_thread(release.wait, 30)) for _ in range(64)]
+    try:
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        for _ in range(3):
+            assert await asyncio.wait_for(leadership.step(), timeout=2)
+        assert time.monotonic() - started < 3
+        assert leads({"leadership": leadership})
+        # A leader whose last renewal is older than the lease allows stops leading at once.
+        leadership._renewed -= 10
+        assert not leads({"leadership": leadership})
+    finally:
+        release.set()
+        await asyncio.gather(*stuck)
