@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from loguru import logger
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -371,13 +372,56 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     if not sends_today(ctx, today):
         logger.info("{} 不是工作日，不发送每日提醒", today.isoformat())
         return
-    report = await deliver_digests(context.bot, ctx, day=today, clock=clock)
+    await _deliver_or_retry(context, today, None, attempt=0)
+
+
+# A database outage at digest time: the whole run is tried again after 30 s, 1, 2, 4 … minutes (at most 15),
+# through the day; the ledger still lets each chat have today's digest at most once.
+DB_RETRY_FIRST_SECONDS = 30
+DB_RETRY_MAX_SECONDS = 15 * 60
+
+
+async def _deliver_or_retry(
+    context: ContextTypes.DEFAULT_TYPE, day: date, chat_ids: list[int] | None, *, attempt: int
+) -> None:
+    """Deliver day's digests (to chat_ids, or all); a database error schedules the whole run again."""
+    ctx: AppContext = context.bot_data["ctx"]
+    clock: Clock = context.bot_data["clock"]
+    try:
+        report = await deliver_digests(context.bot, ctx, day=day, clock=clock, chat_ids=chat_ids)
+    except DBAPIError as exc:
+        delay = min(DB_RETRY_FIRST_SECONDS * 2**attempt, DB_RETRY_MAX_SECONDS)
+        logger.warning(
+            "数据库暂时不可用，{} 的每日提醒未能发出（第 {} 次）：{}；{} 秒后重试",
+            day.isoformat(),
+            attempt + 1,
+            type(exc).__name__,
+            delay,
+        )
+        if context.job_queue is not None:
+            context.job_queue.run_once(
+                db_retry_job, when=delay, data=(day, chat_ids, attempt + 1), name=f"{JOB_NAME}_db_retry"
+            )
+        return
     schedule_retry(context, report)
+
+
+async def db_retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The digest run again after a database outage, the same day only."""
+    clock: Clock = context.bot_data["clock"]
+    job = context.job
+    assert job is not None
+    day, chat_ids, attempt = job.data  # type: ignore[misc]
+    if not leads(context.bot_data):
+        return
+    if clock().date() != day:
+        logger.warning("放弃补发 {} 的每日提醒：数据库直到当天结束仍不可用", day.isoformat())
+        return
+    await _deliver_or_retry(context, day, chat_ids, attempt=attempt)
 
 
 async def retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """A later attempt for the chats whose digest failed, the same day only."""
-    ctx: AppContext = context.bot_data["ctx"]
     clock: Clock = context.bot_data["clock"]
     job = context.job
     assert job is not None
@@ -387,8 +431,7 @@ async def retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     if clock().date() != day:
         logger.warning("放弃补发 {} 的每日提醒：已经不是当天（{} 个聊天）", day.isoformat(), len(chat_ids))
         return
-    report = await deliver_digests(context.bot, ctx, day=day, clock=clock, chat_ids=chat_ids)
-    schedule_retry(context, report)
+    await _deliver_or_retry(context, day, chat_ids, attempt=0)
 
 
 def schedule_retry(context: ContextTypes.DEFAULT_TYPE, report: DeliveryReport) -> Job | None:

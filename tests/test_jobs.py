@@ -224,3 +224,42 @@ def test_digest_colours_follow_configured_thresholds(
     item = DigestItem(1, 1, "区教育局", "owner", "1", "更新公开目录", date(2026, 3, 6), "计划", "fixed", None)
     [message] = compose_items(context, {42: [item]}, day=day)[42]
     assert f"#1 {colour}" in message.text
+
+
+@pytest.mark.parametrize("failing_runs", [1, 5])  # an outage under 30 s, and one of over 5 minutes
+async def test_a_database_outage_at_digest_time_still_delivers_every_digest_that_day(
+    fake: FakeTelegram, ctx: AppContext, failing_runs: int
+) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    from jobs.digest import DB_RETRY_FIRST_SECONDS, DB_RETRY_MAX_SECONDS
+
+    outage = {"on": False}
+
+    def refuse(*_args: object) -> None:
+        if outage["on"]:
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    event.listen(ctx.engine, "before_cursor_execute", refuse)
+    clock = Clock(datetime(2026, 3, 4, 9, 0, 1, tzinfo=SH))
+    async with running(ctx, fake, Clock(BEFORE_DIGEST)) as app:
+        app.bot_data["clock"] = clock
+        outage["on"] = True
+        await run_job(app)
+        delays = []
+        for attempt in range(failing_runs):
+            [retry] = app.job_queue.get_jobs_by_name(f"{JOB_NAME}_db_retry")
+            delays.append(round((retry.next_t - datetime.now(SH)).total_seconds()))
+            assert retry.data == (TODAY, None, attempt + 1)
+            if attempt == failing_runs - 1:
+                outage["on"] = False  # the database is back
+            retry.schedule_removal()
+            await retry.run(app)
+        assert not app.job_queue.get_jobs_by_name(f"{JOB_NAME}_db_retry")
+    event.remove(ctx.engine, "before_cursor_execute", refuse)
+    expected = [min(DB_RETRY_FIRST_SECONDS * 2**n, DB_RETRY_MAX_SECONDS) for n in range(failing_runs)]
+    assert all(abs(d - e) <= 2 for d, e in zip(delays, expected, strict=True)), delays
+    for chat in CHATS:
+        assert len(digests_in(fake, chat)) == 1
+        assert delivery_status(ctx, chat)[0] == "sent"  # type: ignore[index]
