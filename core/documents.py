@@ -10,7 +10,7 @@ from core.deadlines import cn_to_int, extract_phrases
 from core.models import DocumentError, Layout, Plan, Task, UnitRef
 from core.outline import outline_levels, outline_tasks
 from core.tables import header_columns, parse_table
-from core.text import MARKUP, clean_line, normalize_spaces, units_of
+from core.text import MARKUP, clean_line, normalize_spaces, sanitize, units_of
 
 # Who a task belongs to when its item names nobody: the whole audience of the plan.
 DEFAULT_AUDIENCE = "各单位"
@@ -199,7 +199,7 @@ def _find_issuer(lines: list[str], issued_at: int | None) -> str | None:
 _CN_ORDINAL = "一二三四五六七八九十百"
 _SECTION = re.compile(rf"^[{_CN_ORDINAL}]+[、．.]\s*(?P<text>.*)$")
 _SUBSECTION = re.compile(rf"^[（(]\s*[{_CN_ORDINAL}]+\s*[)）]\s*(?P<text>.*)$")
-_NUMBERED = re.compile(r"^(?P<seq>\d{1,3})\s*[.．、]\s*(?!\d)(?P<text>.+)$")
+_NUMBERED = re.compile(r"^(?P<seq>\d{1,4})\s*[.．、]\s*(?!\d)(?P<text>.+)$")
 _ONGOING = re.compile(r"持续|长期|常态化|经常性")
 
 
@@ -430,6 +430,8 @@ def parse_plan(
     text: str, *, year: int | None = None, issued: date | None = None, title: str | None = None
 ) -> Plan:
     """Read a work plan's metadata and tasks; explicit arguments win over what the document states."""
+    text = sanitize(text)
+    title = sanitize(title) if title else title
     layout, tasks = detect_tasks(text)
     if not tasks:
         raise DocumentError(

@@ -133,7 +133,7 @@ _MARKER = re.compile(
     rf"|(?P<tiao>第(?P<tiao_v>[{_CN}百]{{1,4}})条)"
     rf"|(?<![{_CN}\u4e00-\u9fff])(?P<shi>(?P<shi_v>[{_CN}]{{1,3}})是)(?=[\u4e00-\u9fff“《])"
     rf"|(?<![{_CN}])(?P<cn>(?P<cn_v>[{_CN}]{{1,3}})\s*[、．.])"
-    r"|(?<![\d.．])(?P<ar>(?P<ar_v>\d{1,3})\s*[.．、](?!\d*\s*[%％万亿元米倍‰]|\d+\s*(?:平方|公里|千|个百分点)))"
+    r"|(?<![\d.．])(?P<ar>(?P<ar_v>\d{1,4})\s*[.．、](?!\d*\s*[%％万亿元米倍‰]|\d+\s*(?:平方|公里|千|个百分点)))"
 )
 # A number-dot followed by these reads as a decimal, never a marker (3.5% 1.2万).
 _KINDS = ("pcn", "par", "circ", "tiao", "shi", "cn", "ar")

@@ -32,3 +32,14 @@ def units_of(text: str) -> list[UnitRef]:
     for ref in split_units(text.strip()):
         seen.setdefault(ref, None)
     return list(seen)
+
+
+# Terminal escape sequences (CSI `ESC [ … m`, OSC `ESC ] … BEL`, other two-character escapes), C0 controls but
+# tab and line breaks, DEL, C1 controls and NUL: nothing a plan means, and harmful when shown or stored.
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def sanitize(text: str) -> str:
+    """Text without terminal escape sequences and control characters (tab and line breaks kept)."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))

@@ -584,3 +584,20 @@ def test_issue_date_in_chinese_numerals(line: str, issued: date) -> None:
         f"2024年青溪区档案工作要点\n二、重点任务\n（一）编制目录。梳理事项。（责任单位：区档案局）\n{line}\n"
     )
     assert parse_plan(text).issued == issued
+
+
+def test_control_characters_and_escape_codes_never_reach_a_task() -> None:
+    text = (
+        "2026年某区工作要点\x1b[31m\n序号\t任务名称\t任务内容\t责任单位\t时间节点\n"
+        "1\t宣传[/b]\t开展\x00宣传\x1b]0;title\x07活动\x07\t区司法局\x1b[0m\t6月底前\n"
+    )
+    plan = parse_plan(text)
+    [task] = plan.tasks
+    assert (task.category, task.content, task.units[0].name) == ("宣传[/b]", "开展宣传活动", "区司法局")
+    assert plan.title == "2026年某区工作要点"
+
+
+def test_an_outline_of_more_than_a_thousand_items_keeps_them_all() -> None:
+    items = "\n".join(f"{n}.开展第{n}项检查。责任单位：区司法局" for n in range(1, 1206))
+    plan = parse_plan(f"2026年某区检查工作方案\n一、任务\n{items}\n")
+    assert len(plan.tasks) == 1205 and plan.tasks[-1].content.startswith("开展第1205项检查")
