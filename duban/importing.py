@@ -14,8 +14,8 @@ from core.readers import read_document
 from core.units import UnitDirectory
 from core.workdays import WorkCalendar
 from storage import plans
-from storage.locks import serialize_imports
 from storage.db import session_scope
+from storage.locks import serialize_imports
 
 
 @dataclass(frozen=True, slots=True)
