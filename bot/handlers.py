@@ -131,6 +131,9 @@ async def subscribe_cmd(update: Update, context: Context) -> None:
     """/subscribe [单位]: one clear match subscribes, several offer buttons, none suggests the closest."""
     ctx = app_ctx(context)
     query = " ".join(context.args or []).strip()
+    if len(query) > texts.MAX_NAME:
+        await reply(update, texts.NAME_TOO_LONG)
+        return
     with session_scope(ctx.engine) as s:
         names = subscribable_names(ctx, s)
         if not names:
@@ -203,6 +206,9 @@ async def unsubscribe_cmd(update: Update, context: Context) -> None:
     chat = update.effective_chat
     assert chat is not None
     query = " ".join(context.args or []).strip()
+    if len(query) > texts.MAX_NAME:
+        await reply(update, texts.NAME_TOO_LONG)
+        return
     with session_scope(ctx.engine) as s:
         units = [u for sub, u in subscriptions.chat_subscriptions(s, chat.id) if sub.status != "inactive"]
     if not units:
@@ -274,6 +280,9 @@ async def tasks_cmd(update: Update, context: Context) -> None:
     chat = update.effective_chat
     assert chat is not None
     query = " ".join(context.args or []).strip()
+    if len(query) > texts.MAX_NAME:
+        await reply(update, texts.NAME_TOO_LONG)
+        return
     today = now(context).date()
     with session_scope(ctx.engine) as s:
         subs = subscriptions.chat_subscriptions(s, chat.id)
@@ -354,6 +363,9 @@ async def done_cmd(update: Update, context: Context) -> None:
         await reply(update, texts.DONE_USAGE)
         return
     note = " ".join(args[1:]).strip() or None
+    if note is not None and len(note) > texts.MAX_NOTE:
+        await reply(update, texts.NOTE_TOO_LONG)
+        return
     with session_scope(ctx.engine) as s:
         units = [
             (u.id or 0, u.name)

@@ -32,7 +32,7 @@ from storage.models import TaskRow, UnitRow
 
 GROUP = -5
 CALLBACK = r"^(ur|ea|ed):\d{1,18}(:\d{1,18})?$"
-MAX_NOTE = 500
+MAX_NOTE = texts.MAX_NOTE
 
 PROGRESS_USAGE = "用法：/progress 编号 进展说明，例如 /progress 12 已完成初稿，正在征求意见。"
 PROGRESS_SAVED = "已记录 #{task}（{unit}）的进展：{text}"

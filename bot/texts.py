@@ -66,6 +66,12 @@ NO_OPEN_ITEMS = "没有未完成的事项。"
 NO_OPEN_ITEMS_OF = "「{unit}」没有未完成的事项。"
 ONLY_PENDING = "本聊天的订阅还在等待管理员批准，批准后才能查看和标记事项。"
 
+# Every typed input has a length cap with a clear answer (a unit name, a note).
+MAX_NAME = 50
+MAX_NOTE = 500
+NAME_TOO_LONG = f"单位名称太长了（最多 {MAX_NAME} 个字），请只写单位名称，例如 /subscribe 区教育局。"
+NOTE_TOO_LONG = f"备注太长了，请控制在 {MAX_NOTE} 字以内。"
+
 DONE_USAGE = "用法：/done 编号 [备注]，例如 /done 12 已在门户网站公开。编号见提醒或 /tasks。"
 UNDO_USAGE = "用法：/undo 编号，例如 /undo 12。"
 NOT_YOURS = "#{task} 不是本聊天所订阅单位的事项，不能标记。"

@@ -347,6 +347,9 @@ def _resolve_match(
 
     if issued is not None and due < issued:
         flags.append("before_issue_date")
+    if not year - 1 <= due.year <= year + 2:
+        # `2092年3月底前` in a 2022 plan: a typo more likely than a plan for seventy years.
+        flags.append("implausible_year")
     return Deadline(text=phrase, kind="fixed", due=due, flags=tuple(flags), span=span)
 
 
@@ -432,6 +435,8 @@ def _reasons(d: Deadline, phrase: str) -> list[str]:
             reasons.append(f"“{phrase}”含义不明确，已暂按 {d.due} 处理，请确认")
     if "before_issue_date" in d.flags:
         reasons.append(f"“{phrase}”对应的截止日期 {d.due} 早于文件印发日期，可能已过期或应顺延到次年，请确认")
+    if "implausible_year" in d.flags and d.due is not None:
+        reasons.append(f"“{phrase}”的年份（{d.due.year}年）与计划年度相差太大，可能有误，请确认")
     if d.kind == "unresolved" and "needs_issue_date" not in d.flags:
         if _HOLIDAY_WORD.search(phrase):
             reasons.append(

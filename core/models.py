@@ -9,7 +9,7 @@ from typing import Literal
 Role = Literal["lead", "support", "owner"]
 Layout = Literal["table", "outline", "prose", "tree"]
 Kind = Literal["fixed", "ongoing", "recurring", "event_relative", "unresolved"]
-Flag = Literal["ambiguous", "needs_issue_date", "before_issue_date", "unresolved"]
+Flag = Literal["ambiguous", "needs_issue_date", "before_issue_date", "unresolved", "implausible_year"]
 
 
 # A task read with less confidence than this waits for a person (待确认) before it sends reminders.

@@ -154,6 +154,15 @@ async def test_subscribe_unknown_suggests_the_closest(app: Application, fake: Fa
     assert fake.buttons(answer) == [] and statuses(ctx, OFFICER) == {}
 
 
+async def test_overlong_inputs_get_a_clear_answer_and_change_nothing(
+    app: Application, fake: FakeTelegram, ctx
+) -> None:
+    answer = await say(fake, OFFICER, "/subscribe " + "区" * 4096)
+    assert answer["text"] == texts.NAME_TOO_LONG and statuses(ctx, OFFICER) == {}
+    assert (await say(fake, OFFICER, "/unsubscribe " + "局" * 60))["text"] == texts.NAME_TOO_LONG
+    assert (await say(fake, OFFICER, "/done 1 " + "好" * 501))["text"] == texts.NOTE_TOO_LONG
+
+
 async def test_subscribe_without_a_name_lists_units_plan_units_first(
     app: Application, fake: FakeTelegram
 ) -> None:

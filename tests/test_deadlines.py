@@ -126,6 +126,10 @@ CONVENTIONS = [
     ("2022年", 2022, None, "unresolved", None, ("unresolved",), {}),
     ("视情况", 2022, None, "unresolved", None, ("unresolved",), {}),
     ("2月30日前", 2022, None, "unresolved", None, ("unresolved",), {}),
+    # A year far from the plan's is kept but flagged: more likely a typo than a plan for decades.
+    ("2092年3月底前", 2022, None, "fixed", D(2092, 3, 31), ("implausible_year",), {}),
+    ("2020年6月30日前", 2022, None, "fixed", D(2020, 6, 30), ("implausible_year",), {}),
+    ("2023年6月底前", 2022, None, "fixed", D(2023, 6, 30), (), {}),
     # A start is not a deadline: the work goes on from then, through its year.
     ("3月1日起", 2022, None, "ongoing", D(2022, 12, 31), (), {}),
     ("2021年3月开始", 2021, None, "ongoing", D(2021, 12, 31), (), {}),
