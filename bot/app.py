@@ -12,6 +12,7 @@ from typing import Any
 
 from loguru import logger
 from telegram import BotCommand
+from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
@@ -120,6 +121,10 @@ def build_application(ctx: AppContext, token: str, *, clock: Clock | None = None
     return application
 
 
+# The name python-telegram-bot gives its long-polling task.
+POLLING_TASK = "Updater:start_polling:polling_task"
+
+
 async def serve(application: Application, stop: asyncio.Event, *, poll_timeout: float = 10) -> None:
     """Run one instance until stop is set: webhook server or (leader only) long polling; digest on the leader.
 
@@ -132,14 +137,25 @@ async def serve(application: Application, stop: asyncio.Event, *, poll_timeout: 
     updater = application.updater
     assert updater is not None
 
+    def polling_ended(task: asyncio.Task[object]) -> None:
+        # PTB ends its polling loop on InvalidToken and leaves the process running: stop, and say why.
+        if not task.cancelled() and isinstance(task.exception(), InvalidToken):
+            logger.error("Telegram 拒绝了机器人令牌（可能已被撤销或更换），本实例停止运行")
+            application.bot_data["token_refused"] = True
+            stop.set()
+
     async def gain() -> None:
         if t.mode == "polling":
             await updater.start_polling(timeout=poll_timeout, allowed_updates=None)
+            for task in asyncio.all_tasks():
+                if task.get_name() == POLLING_TASK:
+                    task.add_done_callback(polling_ended)
         catch_up_digest(application)
 
     async def lose() -> None:
         if t.mode == "polling" and updater.running:
-            await updater.stop()
+            with contextlib.suppress(InvalidToken):
+                await updater.stop()
 
     leadership = Leadership(
         ctx.engine,
@@ -167,7 +183,9 @@ async def serve(application: Application, stop: asyncio.Event, *, poll_timeout: 
         await leadership.run(stop)
     finally:
         if updater.running:
-            await updater.stop()
+            # Stopping re-raises how polling ended; a refused token is reported by run_bot instead.
+            with contextlib.suppress(InvalidToken):
+                await updater.stop()
         if application.running:
             await application.stop()
         await application.shutdown()
@@ -184,6 +202,9 @@ def run_bot(ctx: AppContext, token: str) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):  # Windows
                 loop.add_signal_handler(sig, stop.set)
-        await serve(build_application(ctx, token), stop)
+        application = build_application(ctx, token)
+        await serve(application, stop)
+        if application.bot_data.get("token_refused"):
+            raise InvalidToken()
 
     asyncio.run(main())

@@ -100,3 +100,15 @@ def test_webhook_url_and_secret_may_come_from_the_environment(
     monkeypatch.setenv("DUBAN_WEBHOOK_SECRET", SECRET)
     t = load_settings(config).telegram
     assert (t.mode, t.webhook_url, t.webhook_secret) == ("webhook", "https://bot.example.org/hook", SECRET)
+
+
+@pytest.mark.slow
+async def test_a_token_refused_while_polling_stops_the_instance(tmp_path: Path, fake: FakeTelegram) -> None:
+    ctx = make_context(tmp_path, fake)
+    app = build_application(ctx, fake.token, clock=Clock(AFTER_DIGEST))
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(app, stop, poll_timeout=0.5))
+    await fake.wait_until(lambda: fake.calls("getUpdates"), what="polling")
+    fake.token = "987654:REVOKED"  # the token is revoked: every call now answers 401 Unauthorized
+    await asyncio.wait_for(task, timeout=30)
+    assert stop.is_set() and app.bot_data["token_refused"] is True
