@@ -130,7 +130,7 @@ def _open_items_of(
         .join(TaskRow, col(TaskRow.id) == col(AssignmentRow.task_id))
         .join(PlanRow, col(PlanRow.id) == col(TaskRow.plan_id))
         .where(col(TaskRow.due).is_not(None))
-        .where(TaskRow.status == "active")
+        .where(TaskRow.status == "active", PlanRow.status == "active")
         .where(
             col(AssignmentRow.unit_id).in_(wanted)
             | col(UnitRow.is_group).is_(True)

@@ -23,6 +23,10 @@ class PlanRow(SQLModel, table=True):
     source_name: str
     content_hash: str = Field(unique=True, index=True)
     imported_at: datetime
+    # active, or archived (last year's plan: kept with its history, never reminded); who and when.
+    status: str = Field(default="active", index=True, sa_column_kwargs={"server_default": "active"})
+    archived_at: datetime | None = None
+    archived_by_name: str | None = None
 
 
 class UnitRow(SQLModel, table=True):

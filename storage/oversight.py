@@ -25,6 +25,7 @@ from storage.models import (
     AssignmentRow,
     CompletionRow,
     ExtensionRow,
+    PlanRow,
     ProgressNoteRow,
     SubscriptionRow,
     TaskRow,
@@ -273,8 +274,16 @@ def ledger_rows(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> list[LedgerRow]:
     """The 台账: every task × named unit of the plan(s), in plan order, as of today."""
-    # Tasks waiting for a person (待确认) or dropped are not part of the 台账 yet.
-    views = [v for v in list_tasks(s, plan_id=plan_id, group_routes=group_routes) if v.review == "active"]
+    # Tasks waiting for a person (待确认) or dropped are not part of the 台账 yet; archived plans only when
+    # asked for by their id (their record is kept).
+    archived = (
+        set() if plan_id is not None else set(s.exec(select(PlanRow.id).where(PlanRow.status == "archived")))
+    )
+    views = [
+        v
+        for v in list_tasks(s, plan_id=plan_id, group_routes=group_routes)
+        if v.review == "active" and v.plan_id not in archived
+    ]
     task_ids = [v.id for v in views]
     unit_ids = {u.name: (u.id, u.is_group) for u in s.exec(select(UnitRow))}
     completions: dict[tuple[int, int], list[CompletionRow]] = defaultdict(list)

@@ -387,3 +387,40 @@ def set_due(
     s.add(row)
     s.flush()
     return row
+
+
+# ------------------------------------------------------------------------------------------------ life cycle
+
+
+def archive_plan(s: Session, plan_id: int, *, by_name: str | None, now: datetime) -> PlanRow | None:
+    """Archive a plan: it keeps its tasks, marks and notes (the record), and sends no more reminders."""
+    row = s.get(PlanRow, plan_id)
+    if row is None:
+        return None
+    row.status, row.archived_at, row.archived_by_name = "archived", now, by_name
+    s.add(row)
+    s.flush()
+    return row
+
+
+def restore_plan(s: Session, plan_id: int) -> PlanRow | None:
+    """Make an archived plan active again (its reminders resume)."""
+    row = s.get(PlanRow, plan_id)
+    if row is None:
+        return None
+    row.status, row.archived_at, row.archived_by_name = "active", None, None
+    s.add(row)
+    s.flush()
+    return row
+
+
+def delete_plan(s: Session, plan_id: int) -> int | None:
+    """Delete a plan with its tasks and everything on them (marks, notes, extensions); how many tasks went."""
+    row = s.get(PlanRow, plan_id)
+    if row is None:
+        return None
+    count = len(s.exec(select(TaskRow.id).where(TaskRow.plan_id == plan_id)).all())
+    s.execute(delete(TaskRow).where(col(TaskRow.plan_id) == plan_id))
+    s.delete(row)
+    s.flush()
+    return count
