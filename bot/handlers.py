@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -12,6 +13,7 @@ from telegram import InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -352,40 +354,108 @@ async def mark(
     return "already", texts.ALREADY_DONE.format(task=task_id, unit=name), name
 
 
+# `/done 81、92 备注`: leading numbers (any of the separators people type), then an optional note.
+_LEADING_NUMBERS = re.compile(r"^\s*((?:[#＃]?\d+\s*[、,，;；\s]\s*)*[#＃]?\d+)(?:\s+|$)(?P<note>.*)$", re.S)
+
+
+def split_numbers(text: str) -> tuple[list[int], str | None] | None:
+    """`81、92 已公开` → ([81, 92], "已公开"); None when the text does not start with a task number."""
+    m = _LEADING_NUMBERS.match(text)
+    if m is None:
+        return None
+    numbers = [parse_task_number(n) for n in re.findall(r"[#＃]?\d+", m.group(1))]
+    if any(n is None for n in numbers):
+        return None
+    return list(dict.fromkeys(n for n in numbers if n is not None)), (m["note"].strip() or None)
+
+
 async def done_cmd(update: Update, context: Context) -> None:
-    """/done N [备注]."""
-    ctx = app_ctx(context)
+    """/done N [备注], also /done 81、92."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
-    args = context.args or []
-    task_id = parse_task_number(args[0]) if args else None
-    if task_id is None:
+    parsed = split_numbers(" ".join(context.args or []))
+    if parsed is None:
         await reply(update, texts.DONE_USAGE)
         return
-    note = " ".join(args[1:]).strip() or None
+    numbers, note = parsed
     if note is not None and len(note) > texts.MAX_NOTE:
         await reply(update, texts.NOTE_TOO_LONG)
         return
+    await mark_numbers(update, context, numbers, note)
+
+
+async def mark_numbers(update: Update, context: Context, numbers: list[int], note: str | None) -> None:
+    """Mark each numbered task for the chat's units: one answer line per task, buttons where it is unclear."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    answers: list[str] = []
+    for task_id in numbers:
+        answer, markup = await mark_number(context, chat.id, user, task_id, note)
+        if markup is not None:
+            await reply(update, answer, markup)
+        else:
+            answers.append(answer)
+    if answers:
+        await reply(update, "\n".join(answers))
+
+
+async def mark_number(
+    context: Context, chat_id: int, user: User, task_id: int, note: str | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Mark one numbered task for the chat's unit; (answer, buttons when several of its units are named)."""
+    ctx = app_ctx(context)
     with session_scope(ctx.engine) as s:
         units = [
             (u.id or 0, u.name)
             for u in progress.units_of_chat_for_task(
-                s, chat_id=chat.id, task_id=task_id, group_routes=ctx.group_routes(s)
+                s, chat_id=chat_id, task_id=task_id, group_routes=ctx.group_routes(s)
             )
         ]
         exists = bool(units) or crud.task_exists(s, task_id)
     if not exists:
-        await reply(update, texts.NO_SUCH_TASK.format(task=task_id))
-    elif not units:
-        await reply(update, texts.NOT_YOURS.format(task=task_id))
-    elif len(units) == 1:
-        _, answer, _ = await mark(context, chat.id, user, task_id, units[0][0], note)
-        await reply(update, answer)
-    else:
-        pairs = [
-            (task_id, uid, texts.DONE_BUTTON_UNIT.format(task=task_id, unit=name)) for uid, name in units
-        ]
-        await reply(update, texts.WHICH_UNIT.format(task=task_id), pair_keyboard(pairs))
+        return texts.NO_SUCH_TASK.format(task=task_id), None
+    if not units:
+        return texts.NOT_YOURS.format(task=task_id), None
+    if len(units) == 1:
+        _, answer, _ = await mark(context, chat_id, user, task_id, units[0][0], note)
+        return answer, None
+    pairs = [(task_id, uid, texts.DONE_BUTTON_UNIT.format(task=task_id, unit=name)) for uid, name in units]
+    return texts.WHICH_UNIT.format(task=task_id), pair_keyboard(pairs)
+
+
+async def private_text(update: Update, context: Context) -> None:
+    """A private message no other handler took: 完成 12 marks item 12; anything else gets a hint."""
+    message = update.effective_message
+    if message is None:
+        return
+    text = message.text or message.caption or ""
+    parsed = parse_done_reply(text) or _done_after_number(text)
+    if parsed is not None:
+        _, numbers = parsed
+        if numbers:
+            await mark_numbers(update, context, numbers, None)
+        else:
+            await reply(update, texts.DONE_WHICH)
+        return
+    await reply(update, texts.PROGRESS_HOW if text.lstrip().startswith("进度") else texts.NOT_UNDERSTOOD)
+
+
+def _done_after_number(text: str) -> tuple[bool, list[int]] | None:
+    """`#92 已完成` (a photo's caption, a note typed number first) reads like 完成 92."""
+    parsed = split_numbers(text)
+    if parsed is None or parsed[1] is None or parse_done_reply(parsed[1]) is None:
+        return None
+    return True, parsed[0]
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not have, in a private chat (the ones it has are answered by their handlers)."""
+    message = update.effective_message
+    command = (message.text or "").split()[0] if message is not None and message.text else "/"
+    name = command.lstrip("/").split("@")[0].lower()
+    if name in context.application.bot_data.get("commands", ()):
+        return
+    await reply(update, texts.UNKNOWN_COMMAND.format(command=command[:30]))
 
 
 async def undo_cmd(update: Update, context: Context) -> None:
@@ -424,6 +494,14 @@ async def done_reply(update: Update, context: Context) -> None:
     if parsed is None or target.from_user is None or target.from_user.id != context.bot.id:
         return
     _, numbers = parsed
+    await answer_done_reply(update, context, target, numbers)
+    raise ApplicationHandlerStop  # answered: the catch-all for private chats stays quiet
+
+
+async def answer_done_reply(update: Update, context: Context, target: Message, numbers: list[int]) -> None:
+    """Mark the items a 完成 reply names (or the message's only one), or ask which."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
     ctx = app_ctx(context)
     with session_scope(ctx.engine) as s:
         carried = ledger.items_of_message(s, chat_id=chat.id, message_id=target.message_id)
@@ -595,6 +673,10 @@ async def on_error(update: object, context: Context) -> None:
         logger.warning("无法在聊天 {} 中报告错误：{}", chat.id, repr(exc))
 
 
+# The group of the catch-all handlers: after every other group (imports -9, oversight -5, the rest 0).
+LAST = 10
+
+
 def register(application: Application) -> None:
     """Every handler of the bot, in one place."""
     commands: Sequence[tuple[str, Callable]] = (
@@ -621,3 +703,20 @@ def register(application: Application) -> None:
     from bot.imports import register_imports  # imports this module: imported here, not at the top
 
     register_imports(application)
+    # Last, in a group of their own: a private message no handler above took gets an answer, never silence.
+    application.bot_data["commands"] = frozenset(
+        name
+        for handlers in application.handlers.values()
+        for handler in handlers
+        if isinstance(handler, CommandHandler)
+        for name in handler.commands
+    )
+    private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private & filters.COMMAND, unknown_command), group=LAST)
+    application.add_handler(
+        MessageHandler(
+            private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND & ~filters.Document.ALL,
+            private_text,
+        ),
+        group=LAST,
+    )

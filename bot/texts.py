@@ -72,7 +72,17 @@ MAX_NOTE = 500
 NAME_TOO_LONG = f"单位名称太长了（最多 {MAX_NAME} 个字），请只写单位名称，例如 /subscribe 区教育局。"
 NOTE_TOO_LONG = f"备注太长了，请控制在 {MAX_NOTE} 字以内。"
 
-DONE_USAGE = "用法：/done 编号 [备注]，例如 /done 12 已在门户网站公开。编号见提醒或 /tasks。"
+DONE_USAGE = (
+    "用法：/done 编号 [备注]，例如 /done 12 已在门户网站公开；几项一起：/done 12、15。编号见提醒或 /tasks。"
+)
+# Private chats: whatever the bot did not understand gets a short hint instead of silence.
+UNKNOWN_COMMAND = "不认识命令 {command}。可用的命令见 /help。"
+NOT_UNDERSTOOD = (
+    "没看懂这条消息。标记完成：发送“完成 12”或 /done 12；查看待办：/tasks；订阅单位：/subscribe 单位名；"
+    "全部用法：/help。"
+)
+PROGRESS_HOW = "填报进展：回复提醒消息“进度：……”，或发送 /progress 编号 进展（如 /progress 12 已完成初稿）。"
+DONE_WHICH = "要标记哪一项？请写编号，例如“完成 12”，或直接回复提醒消息“完成”。"
 UNDO_USAGE = "用法：/undo 编号，例如 /undo 12。"
 NOT_YOURS = "#{task} 不是本聊天所订阅单位的事项，不能标记。"
 NO_SUCH_TASK = "没有编号为 #{task} 的事项。编号见提醒或 /tasks。"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -436,3 +437,32 @@ async def test_errors_are_logged_without_the_token_and_answered_in_chinese(
     assert answer["text"] == texts.ERROR
     logged = "".join(lines)
     assert "database exploded" in logged and "<token>" in logged and fake.token not in logged
+
+
+async def test_a_private_chat_always_gets_an_answer(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    await subscribe(fake, OFFICER, "区教育局")
+    assert (await say(fake, OFFICER, "/foo"))["text"] == texts.UNKNOWN_COMMAND.format(command="/foo")
+    assert (await say(fake, OFFICER, "你好，请问怎么用？"))["text"] == texts.NOT_UNDERSTOOD
+    # 完成 N without replying works when N is the chat's; several numbers in one /done.
+    assert (await say(fake, OFFICER, "完成 3"))["text"] == "已标记完成：#3（区教育局）。"
+    assert (await say(fake, OFFICER, "完成"))["text"] == texts.DONE_WHICH
+    answer = await say(fake, OFFICER, "/done 2、4 已公开")
+    assert answer["text"] == "已标记完成：#2（区教育局）。\n#4 不是本聊天所订阅单位的事项，不能标记。"
+    assert {(3, unit_id(ctx, "区教育局")), (2, unit_id(ctx, "区教育局"))} <= done_pairs(ctx)
+    # A photo captioned with the number and 已完成.
+    photo = {
+        "photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 9, "height": 9}],
+        "caption": "#5 已完成",
+    }
+    sent = fake._user_post(OFFICER, photo, user_id=None, reply_to=None)
+    [answer] = await fake.wait_for(chat_id=OFFICER, after=sent["message_id"])
+    assert answer["text"] == "已标记完成：#5（区教育局）。"
+    # A command the bot has gets its own answer only.
+    help_asked = fake.user_message(OFFICER, "/help")
+    await fake.wait_for(chat_id=OFFICER, after=help_asked["message_id"])
+    await asyncio.sleep(0.3)
+    assert [m["text"] for m in fake.sent(OFFICER) if m["message_id"] > help_asked["message_id"]] == [
+        texts.HELP
+    ]

@@ -324,7 +324,8 @@ async def test_a_plain_date_message_from_the_sender_sets_the_issue_date(
     app: Application, fake: FakeTelegram, ctx: AppContext
 ) -> None:
     preview = await send_file(fake, ADMIN, "plan.docx", docx_of(PLAN_V1))
-    fake.user_message(ADMIN, "进度：已于3月20日完成")  # has a date in it, but is no date: not taken
+    # Has a date in it, but is no date: not taken (and, not being a reply, it gets the progress hint).
+    assert (await say(fake, ADMIN, "进度：已于3月20日完成"))["text"] == texts.PROGRESS_HOW
     answer = await say(fake, ADMIN, "印发日期：2026年2月20日")
     assert answer["text"] == "已将印发日期设为 2026-02-20，预览已更新。"
     assert all("2026-03-20" not in m["text"] for m in fake.sent(ADMIN))
