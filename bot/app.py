@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from loguru import logger
-from telegram import BotCommand
-from telegram.error import InvalidToken
+from telegram import BotCommand, BotCommandScopeChat
+from telegram.error import BadRequest, InvalidToken
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
@@ -83,8 +83,20 @@ def rate_limiter(ctx: AppContext) -> AIORateLimiter:
 async def post_init(application: Application) -> None:
     """Register the command menu and send today's digest if the bot was down at digest time."""
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
+    ctx: AppContext = application.bot_data["ctx"]
+    admin_menu = [BotCommand(name, text) for name, text in texts.ADMIN_COMMANDS]
+    for admin in sorted(ctx.settings.access.admins):
+        try:
+            # An admin's private chat has the admin's user id; the menu shows there only.
+            await application.bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin))
+        except BadRequest as exc:  # the admin has not opened a chat with the bot yet
+            logger.info("管理员 {} 的命令菜单暂未设置：{}", admin, exc.message)
     me = application.bot.bot
-    logger.info("机器人 @{} 已连接，命令菜单已设置", me.username)
+    logger.info(
+        "机器人 @{} 已连接，命令菜单已设置（管理员 {} 人另有管理命令）",
+        me.username,
+        len(ctx.settings.access.admins),
+    )
     if leads(application.bot_data):
         catch_up_digest(application)
 

@@ -122,8 +122,9 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def help_cmd(update: Update, context: Context) -> None:
-    """/help: the commands."""
-    await reply(update, texts.HELP)
+    """/help: the commands; admins also get theirs."""
+    admin = is_admin(app_ctx(context), update.effective_user)
+    await reply(update, texts.HELP + (texts.ADMIN_HELP if admin else ""))
 
 
 # --------------------------------------------------------------------------------------------- subscribing

@@ -14,8 +14,24 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("undo", "撤销完成：/undo 编号"),
     ("progress", "填报进展：/progress 编号 进展说明"),
     ("extend", "申请延期：/extend 编号 新日期 理由"),
-    ("report", "导出督办台账和统计图（管理员）"),
     ("help", "使用说明"),
+)
+# Admins see these too, in their own chat's menu (BotCommandScopeChat).
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    *COMMANDS[:-1],
+    ("review", "需要人工确认的事项：待确认任务、不明期限（管理员）"),
+    ("setdue", "设定截止日期：/setdue 编号 日期（管理员）"),
+    ("pending", "待批准的订阅申请（管理员）"),
+    ("report", "导出督办台账和统计图（管理员）"),
+    COMMANDS[-1],
+)
+ADMIN_HELP = (
+    "\n\n管理员命令：\n"
+    "/review — 待确认的任务（确认、不是任务）和需要人工确认的期限\n"
+    "/setdue 编号 日期 — 设定截止日期\n"
+    "/pending — 待批准的订阅申请\n"
+    "/report [计划编号] — 导出督办台账（Excel）和统计图\n"
+    "直接发送计划文件（Word、Excel、PDF、网页、文本）即可导入，先预览再确认。"
 )
 
 HELP = (

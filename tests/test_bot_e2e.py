@@ -466,3 +466,16 @@ async def test_a_private_chat_always_gets_an_answer(
     assert [m["text"] for m in fake.sent(OFFICER) if m["message_id"] > help_asked["message_id"]] == [
         texts.HELP
     ]
+
+
+async def test_admins_get_their_own_menu_and_help(
+    fake: FakeTelegram, approval_ctx: AppContext, clock: Clock
+) -> None:
+    async with running(approval_ctx, fake, clock):
+        officer_menu = [c["command"] for c in fake.commands]
+        admin_menu = [c["command"] for c in fake.commands_for(f"chat:{ADMIN}")]
+        assert "report" not in officer_menu and "review" not in officer_menu
+        assert [name for name, _ in texts.ADMIN_COMMANDS] == admin_menu
+        assert {"review", "setdue", "pending", "report"} <= set(admin_menu)
+        assert (await say(fake, ADMIN, "/help"))["text"] == texts.HELP + texts.ADMIN_HELP
+        assert (await say(fake, OFFICER, "/help"))["text"] == texts.HELP

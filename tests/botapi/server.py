@@ -101,6 +101,13 @@ def _too_many(retry_after: int) -> ApiError:
     return ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
 
 
+def _scope_key(scope: object) -> str:
+    """A command scope as a key: its type, with the chat for the chat scopes (`chat:5900`)."""
+    scope = scope if isinstance(scope, dict) else {}
+    kind = str(scope.get("type", "default"))
+    return f"{kind}:{scope['chat_id']}" if "chat_id" in scope else kind
+
+
 def _u16(text: str) -> int:
     """Length in UTF-16 code units, the unit of Telegram's entity offsets."""
     return len(text.encode("utf-16-le")) // 2
@@ -1430,7 +1437,7 @@ class FakeTelegram:
                 raise _bad("BOT_COMMAND_INVALID")
             if not 1 <= len(str(cmd.get("description", ""))) <= 256:
                 raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
-        key = ((params.get("scope") or {}).get("type", "default"), params.get("language_code") or "")
+        key = (_scope_key(params.get("scope")), params.get("language_code") or "")
         with self._lock:
             self._commands[key] = [
                 {"command": c["command"], "description": c["description"]} for c in commands
@@ -1438,15 +1445,11 @@ class FakeTelegram:
         return True
 
     def _get_my_commands(self, params: JSON, files: Any) -> list[JSON]:
-        return self.commands_for(
-            (params.get("scope") or {}).get("type", "default"), params.get("language_code") or ""
-        )
+        return self.commands_for(_scope_key(params.get("scope")), params.get("language_code") or "")
 
     def _delete_my_commands(self, params: JSON, files: Any) -> bool:
         with self._lock:
-            self._commands.pop(
-                ((params.get("scope") or {}).get("type", "default"), params.get("language_code") or ""), None
-            )
+            self._commands.pop((_scope_key(params.get("scope")), params.get("language_code") or ""), None)
         return True
 
     def _get_chat(self, params: JSON, files: Any) -> JSON:
