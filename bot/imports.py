@@ -89,6 +89,7 @@ NO_REVIEW = "没有需要人工确认的期限。"
 REVIEW_HEADER = "需要人工确认期限的事项（共 {count} 项）："
 REVIEW_HEADER_TASKS = "需要人工确认的事项（共 {count} 项，其中待确认任务 {pending} 项，确认前不发提醒）："
 PENDING_HINT = "其中 {count} 项任务读取把握不大，列为待确认，确认前不发提醒：发送 /review 查看并确认。"
+STALE_SUGGESTION = "这个按钮已过期：#{task} 的截止日期已经设定为 {date}，未作更改。"
 CONFIRM_BUTTON = "✅ 确认 #{task}"
 DROP_BUTTON = "🗑 不是任务 #{task}"
 CONFIRMED_SHORT = "#{task} 已确认，开始提醒"
@@ -611,6 +612,13 @@ async def on_review_button(update: Update, context: Context) -> None:
     except ValueError:
         await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
         raise ApplicationHandlerStop from None
+    with session_scope(app_ctx(context).engine) as s:
+        state = plans.deadline_state(s, task_id)
+    if state is not None and not state[0]:
+        current_due = state[1]
+        # Set since the list was sent (/setdue, another admin): the old suggestion must not override it.
+        await query.answer(STALE_SUGGESTION.format(task=task_id, date=current_due or "—"), show_alert=True)
+        raise ApplicationHandlerStop
     if apply_due(context, task_id, due, user) is None:
         await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
         raise ApplicationHandlerStop

@@ -364,6 +364,12 @@ def set_units(
     return decide_task(s, task_id, confirm=True, by=by, by_name=by_name, now=now)
 
 
+def deadline_state(s: Session, task_id: int) -> tuple[bool, date | None] | None:
+    """Whether a task's deadline still needs a person, and its due date; None when there is no such task."""
+    row = s.exec(select(TaskRow.flags, TaskRow.due).where(TaskRow.id == task_id)).first()
+    return None if row is None else (bool(row[0]), row[1])
+
+
 def plan_year_and_recurrence(s: Session, task_id: int) -> tuple[int | None, str | None] | None:
     """The year of the task's plan and the task's recurrence, or None when there is no such task."""
     row = s.exec(

@@ -263,7 +263,7 @@ async def test_a_bad_file_gets_its_sentence_and_the_bot_keeps_running(
     assert sentence in text and "\n" not in text and "Traceback" not in text, text
     assert fake.buttons(answer) == []
     assert plans_and_tasks(ctx) == (0, 0)
-    assert (await say(fake, ADMIN, "/help"))["text"] == texts.HELP
+    assert (await say(fake, ADMIN, "/help"))["text"] == texts.HELP + texts.ADMIN_HELP
 
 
 async def test_a_too_big_file_is_refused_before_download(
@@ -583,3 +583,15 @@ async def test_a_doubtful_task_waits_in_review_until_an_admin_confirms(
     row = task_rows(ctx)[doubtful.content]
     assert (row.status, row.status_by) == ("active", ADMIN)
     assert (await say(fake, ADMIN, "/review"))["text"] == imports.NO_REVIEW
+
+
+async def test_a_stale_review_button_does_not_override_a_later_setdue(
+    app: Application, fake: FakeTelegram, ctx: AppContext
+) -> None:
+    await import_v1(fake)
+    midyear = task_rows(ctx)["组织一次档案开放业务培训"].id
+    listing = await say(fake, ADMIN, "/review")
+    await say(fake, ADMIN, f"/setdue {midyear} 2026-09-15")
+    answer = await press(fake, ADMIN, listing, f"#{midyear} → 6月30日")
+    assert answer["text"] == imports.STALE_SUGGESTION.format(task=midyear, date="2026-09-15")
+    assert task_rows(ctx)["组织一次档案开放业务培训"].due == date(2026, 9, 15)
