@@ -9,7 +9,7 @@ import unicodedata
 from datetime import date
 
 from loguru import logger
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     Application,
@@ -55,6 +55,12 @@ EXTEND_APPROVED_ADMIN = "✅ 已批准延期 #{ext}：#{task}（{unit}）{old} �
 EXTEND_DENIED_ADMIN = "❌ 已拒绝延期 #{ext}：#{task}（{unit}）仍为 {old}（由 {admin} 拒绝）。"
 EXTEND_APPROVED_USER = "管理员已批准延期：#{task}（{unit}）的截止日期改为 {new}。"
 EXTEND_DENIED_USER = "管理员未批准 #{task}（{unit}）的延期申请，截止日期仍为 {old}。"
+# After 拒绝, the admin may give a reason by replying to this prompt; the requester gets it.
+EXTEND_REASON_ASK = "已拒绝延期申请 #{ext}。如需说明理由，请回复本消息（会转告申请人）；不回复也可以。"
+EXTEND_REASON_PROMPT = re.compile(r"^已拒绝延期申请 #(\d{1,18})。")
+EXTEND_REASON_USER = "关于 #{task}（{unit}）的延期申请，管理员的说明：{reason}"
+EXTEND_REASON_SENT = "已把理由转告申请人。"
+EXTEND_REASON_GONE = "这条延期申请已不在拒绝状态，理由未转告。"
 EXTEND_GONE = "这条延期申请已经处理过或不存在了。"
 ADMIN_ONLY = texts.ADMIN_ONLY
 URGE_TEXT = "📣 催办：#{task}「{content}」— {unit}，截止 {due}，{late}。\n请尽快办理；办结后回复本消息“完成”，或回复“进度：…”说明进展。"
@@ -297,7 +303,52 @@ async def decide_extension(update: Update, context: Context, ext_id: int, *, app
         )
     except (Forbidden, BadRequest) as exc:
         logger.warning("无法通知申请延期的聊天 {}：{}", chat_id, exc.message)
+    if not approve and query.message is not None:
+        await context.bot.send_message(
+            query.message.chat.id,
+            EXTEND_REASON_ASK.format(ext=ext_id),
+            reply_markup=ForceReply(selective=True, input_field_placeholder="拒绝理由"),
+        )
     logger.info("延期申请 #{} {}（管理员 {}）", ext_id, "已批准" if approve else "已拒绝", user.id)
+
+
+async def reason_reply(update: Update, context: Context) -> None:
+    """An admin's reply to the 拒绝 prompt: the reason is kept and passed on to the requester."""
+    message, user = update.effective_message, update.effective_user
+    target = message.reply_to_message if message is not None else None
+    if message is None or target is None or target.from_user is None or target.from_user.id != context.bot.id:
+        return
+    found = EXTEND_REASON_PROMPT.match(target.text or "")
+    if found is None:
+        return
+    ctx = app_ctx(context)
+    if not is_admin(ctx, user):
+        await reply(update, ADMIN_ONLY)
+        raise ApplicationHandlerStop
+    reason = (message.text or "").strip()
+    if len(reason) > MAX_NOTE:
+        await reply(update, texts.NOTE_TOO_LONG)
+        raise ApplicationHandlerStop
+    with session_scope(ctx.engine) as s:
+        row = oversight.give_reason(s, int(found.group(1)), reason=reason)
+        unit = s.get(UnitRow, row.unit_id) if row is not None else None
+        notice = (
+            (
+                row.chat_id,
+                EXTEND_REASON_USER.format(task=row.task_id, unit=unit.name if unit else "", reason=reason),
+            )
+            if row is not None
+            else None
+        )
+    if notice is None:
+        await reply(update, EXTEND_REASON_GONE)
+        raise ApplicationHandlerStop
+    try:
+        await context.bot.send_message(*notice)
+    except (Forbidden, BadRequest) as exc:
+        logger.warning("无法向申请延期的聊天 {} 转告理由：{}", notice[0], exc.message)
+    await reply(update, EXTEND_REASON_SENT)
+    raise ApplicationHandlerStop
 
 
 # ------------------------------------------------------------------------------------------------- 催办
@@ -410,5 +461,8 @@ def register_oversight(application: Application) -> None:
             filters.TEXT & filters.REPLY & ~filters.COMMAND & filters.Regex(r"^\s*进度"), progress_reply
         ),
         GROUP,
+    )
+    application.add_handler(
+        MessageHandler(filters.TEXT & filters.REPLY & ~filters.COMMAND, reason_reply), GROUP - 1
     )
     schedule_oversight(application)

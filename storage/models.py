@@ -219,6 +219,8 @@ class ExtensionRow(SQLModel, table=True):
     decided_by: int | None = Field(default=None, sa_type=BigInteger)
     decided_by_name: str | None = None
     decided_at: datetime | None = None
+    # Why an admin refused it (typed after pressing 拒绝), passed on to the requester.
+    decision_reason: str | None = None
 
 
 class UrgeRow(SQLModel, table=True):

@@ -143,6 +143,17 @@ def decide_extension(
     return row
 
 
+def give_reason(s: Session, ext_id: int, *, reason: str) -> ExtensionRow | None:
+    """Keep why a refused extension was refused; None when there is no such refused request."""
+    row = s.get(ExtensionRow, ext_id)
+    if row is None or row.status != DENIED:
+        return None
+    row.decision_reason = reason
+    s.add(row)
+    s.flush()
+    return row
+
+
 def extension_history(s: Session, task_id: int) -> list[ExtensionRow]:
     """Every request on a task, oldest first (approved ones are the due date's history)."""
     return list(

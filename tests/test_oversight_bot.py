@@ -190,6 +190,14 @@ async def test_extension_denied_and_bad_requests(
     with session_scope(ctx.engine) as s:
         assert s.get(TaskRow, 3).due == date(2026, 3, 6)  # type: ignore[union-attr]
         assert [e.status for e in s.exec(select(ExtensionRow))] == ["denied"]
+    # The admin is asked for a reason; a reply to that prompt reaches the requester and is kept.
+    [prompt] = await fake.wait_for(lambda m: m["text"].startswith("已拒绝延期申请 #1"), chat_id=ADMIN)
+    answer = await say(fake, ADMIN, "培训讲师可以调换，请按期完成", reply_to=prompt["message_id"])
+    assert answer["text"] == bot_oversight.EXTEND_REASON_SENT
+    [told] = await fake.wait_for(lambda m: m["text"].startswith("关于 #3"), chat_id=EDU)
+    assert told["text"] == "关于 #3（区教育局）的延期申请，管理员的说明：培训讲师可以调换，请按期完成"
+    with session_scope(ctx.engine) as s:
+        assert [e.decision_reason for e in s.exec(select(ExtensionRow))] == ["培训讲师可以调换，请按期完成"]
     for command, expected in [
         ("/extend", bot_oversight.EXTEND_USAGE),
         ("/extend 3", bot_oversight.EXTEND_USAGE),

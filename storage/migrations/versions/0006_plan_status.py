@@ -1,4 +1,5 @@
-"""Plans have a life cycle: active, or archived (kept with its history, never reminded).
+"""Plans have a life cycle: active, or archived (kept with its history, never reminded); an extension
+refused keeps the reason the admin gave.
 
 Revision ID: 0006_plan_status
 Revises: 0005_task_confidence
@@ -25,10 +26,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("archived_by_name", sa.String(), nullable=True))
         batch_op.create_index(batch_op.f("ix_plan_status"), ["status"], unique=False)
+    with op.batch_alter_table("extension", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("decision_reason", sa.String(), nullable=True))
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table("extension", schema=None) as batch_op:
+        batch_op.drop_column("decision_reason")
     with op.batch_alter_table("plan", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_plan_status"))
         batch_op.drop_column("archived_by_name")
