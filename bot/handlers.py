@@ -137,6 +137,9 @@ async def subscribe_cmd(update: Update, context: Context) -> None:
     if len(query) > texts.MAX_NAME:
         await reply(update, texts.NAME_TOO_LONG)
         return
+    if query and ctx.directory.is_group(query):
+        await reply(update, texts.GROUP_NAME.format(query=query))
+        return
     with session_scope(ctx.engine) as s:
         names = subscribable_names(ctx, s)
         if not names:

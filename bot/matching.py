@@ -22,6 +22,8 @@ TYPO = 70.0
 TYPO_MARGIN = 20.0
 CANDIDATE = 65.0
 MAX_CHOICES = 8
+# Below this a name is no suggestion at all: 石化街道 scores 26–30 against every bureau.
+SUGGEST = 55.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +44,10 @@ def match_unit(query: str, names: Iterable[str], aliases: Mapping[str, str] | No
     q = normalize_name(query)
     if q in known:
         return UnitMatch("one", (q,))
-    if q in alias_map:
-        return UnitMatch("one", (alias_map[q],))
+    # An alias, also with the district prefix left off (环保局 → 区环保局, a former name of 区生态环境局).
+    for spelling in (q, "区" + q):
+        if spelling in alias_map:
+            return UnitMatch("one", (alias_map[spelling],))
     containing = [n for n in pool if q and q in n]
     if len(containing) == 1:
         return UnitMatch("one", (containing[0],))
@@ -67,4 +71,4 @@ def match_unit(query: str, names: Iterable[str], aliases: Mapping[str, str] | No
     close = [n for n, s in ranked if s >= CANDIDATE and s >= top - MARGIN][:MAX_CHOICES]
     if close:
         return UnitMatch("several", tuple(close))
-    return UnitMatch("none", tuple(n for n, _ in ranked[:3]))
+    return UnitMatch("none", tuple(n for n, s in ranked[:3] if s >= SUGGEST))

@@ -53,6 +53,7 @@ NO_UNITS_KNOWN = "还没有任何单位。请管理员先导入工作要点（du
 CHOOSE_UNIT = "请选择要订阅的单位："
 CHOOSE_AMONG = "“{query}”可能是以下几个单位，请选择："
 NOT_FOUND = "没有找到“{query}”这个单位。"
+GROUP_NAME = "“{query}”是群组，不是一个单位：请订阅你所在的具体单位，例如 /subscribe 区教育局。"
 CLOSEST = "最接近的是：{names}。可以用 /subscribe 完整单位名 再试一次。"
 SUBSCRIBED = "已订阅「{unit}」。每个工作日 {time} 会在这里提醒它的到期事项。"
 ALREADY_SUBSCRIBED = "本聊天已经订阅了「{unit}」。"

@@ -636,7 +636,10 @@ def resolve_unit(ctx: AppContext, text: str, *, include_groups: bool = False) ->
         return match.names[0]
     if match.kind == "several":
         raise fail(f"“{text}”可能是：{'、'.join(match.names)}。请写完整的单位名。")
-    closest = f"最接近的是：{'、'.join(match.names)}。" if match.names else "还没有导入任何单位。"
+    if match.names:
+        closest = f"最接近的是：{'、'.join(match.names)}。"
+    else:
+        closest = "没有名称相近的单位（duban units 列出全部单位）。" if names else "还没有导入任何单位。"
     raise fail(f"没有找到单位“{text}”。{closest}")
 
 

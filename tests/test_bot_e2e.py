@@ -155,6 +155,16 @@ async def test_subscribe_unknown_suggests_the_closest(app: Application, fake: Fa
     assert fake.buttons(answer) == [] and statuses(ctx, OFFICER) == {}
 
 
+async def test_a_group_name_is_explained_and_nothing_alike_suggests_nothing(
+    app: Application, fake: FakeTelegram, ctx
+) -> None:
+    assert (await say(fake, OFFICER, "/subscribe 各单位"))["text"] == texts.GROUP_NAME.format(query="各单位")
+    assert (await say(fake, OFFICER, "/subscribe 石化街道"))["text"] == texts.NOT_FOUND.format(
+        query="石化街道"
+    )
+    assert statuses(ctx, OFFICER) == {}
+
+
 async def test_overlong_inputs_get_a_clear_answer_and_change_nothing(
     app: Application, fake: FakeTelegram, ctx
 ) -> None:

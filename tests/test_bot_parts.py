@@ -31,8 +31,11 @@ NAMES = [*DIRECTORY.units, "县教育局", "县政府办公室"]
         ("区政务", "several", ("区政务公开办", "区政务服务办")),
         ("区文旅", "one", ("区文化旅游局",)),  # near its alias 区文旅局, not 区文广旅游体育局
         ("区建设", "several", ("区建设管理委", "区建设和交通委员会")),
-        ("公安分局", "none", None),
-        ("", "none", None),
+        ("环保局", "one", ("区生态环境局",)),  # a former name, the district prefix left off
+        ("安监局", "one", ("区应急管理局",)),
+        ("公安分局", "none", None),  # nothing close enough to choose: the closest, as suggestions
+        ("石化街道", "none", ()),  # nothing alike at all: no suggestion rather than unrelated bureaus
+        ("", "none", ()),
     ],
 )
 def test_match_unit(query: str, kind: str, names: tuple[str, ...] | None) -> None:
@@ -40,8 +43,8 @@ def test_match_unit(query: str, kind: str, names: tuple[str, ...] | None) -> Non
     assert match.kind == kind, match
     if names is not None:
         assert set(match.names) == set(names)
-    if kind == "none":
-        assert 1 <= len(match.names) <= 3  # the closest, as suggestions
+    else:
+        assert 1 <= len(match.names) <= 3
 
 
 def test_match_unit_with_no_names() -> None:

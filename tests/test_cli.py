@@ -286,4 +286,4 @@ def test_tasks_unit_filter_takes_near_names_and_suggests_on_a_miss(cli: CliRunne
     assert [t["seq"] for t in stored_tasks(cli, "--unit", "县教育")] == ["5"]
     assert {t["seq"] for t in stored_tasks(cli, "--unit", "各乡镇")} == {"9"}
     code, output = invoke(cli, "tasks", "--unit", "县公安局")
-    assert code == 1 and "没有找到单位“县公安局”" in output and "最接近的是" in output
+    assert code == 1 and "没有找到单位“县公安局”" in output and "没有名称相近的单位" in output
