@@ -1,4 +1,5 @@
-"""Office files → plan text: .docx, .xlsx, .pdf, .doc and text files become the layouts parse_plan reads.
+"""Office files → plan text: .docx, .xlsx, .xls, .pdf, .doc, .html and text files become the layouts
+parse_plan reads.
 
 Every reader returns text in the layouts `core.documents.parse_plan` already understands: task tables as
 tab-separated rows under a `序号 …` header, other tables one cell per line (the outline layout), paragraphs
@@ -8,6 +9,8 @@ The format comes from the file's magic bytes first and its name second, so a mis
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 import re
@@ -29,7 +32,7 @@ MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_PDF_PAGES = 500
 ANTIWORD_TIMEOUT_S = 30.0
 
-SUPPORTED = "Word（.docx、.doc）、Excel（.xlsx）、PDF 或文本文件（.txt）"
+SUPPORTED = "Word（.docx、.doc）、Excel（.xlsx、.xls）、网页（.html）、PDF 或文本文件（.txt）"
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -42,6 +45,7 @@ _KIND_NAMES = {
     "pdf": "PDF 文件",
     "doc": "旧版 Word 文档（.doc）",
     "xls": "旧版 Excel 工作簿（.xls）",
+    "html": "网页文件（.html）",
 }
 _EXTENSIONS = {
     ".docx": "docx",
@@ -55,6 +59,10 @@ _EXTENSIONS = {
     ".wps": "doc",
     ".xls": "xls",
     ".et": "xls",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".shtml": "html",
 }
 _UNSUPPORTED_EXTENSIONS = {
     ".ppt": "PowerPoint 演示文稿",
@@ -119,7 +127,8 @@ def _encrypted(kind: str) -> str:
 
 
 def _sniff(data: bytes, suffix: str) -> str:
-    """The reader for these bytes: docx, xlsx, pdf, doc, csv or text; raises for what no reader takes."""
+    """The reader for these bytes: docx, xlsx, xls, pdf, doc, html, csv or text; raises for what no reader
+    takes. A web page is known by its first tag, so Word or Excel saved as HTML under a .doc/.xls name reads."""
     expected = _EXTENSIONS.get(suffix)
     head = data[:1024]
     if b"%PDF-" in head:
@@ -134,6 +143,8 @@ def _sniff(data: bytes, suffix: str) -> str:
         raise DocumentError("这是图片文件，无法从中提取文字；请提供 " + SUPPORTED)
     if data.startswith(_ARCHIVES):
         raise DocumentError("这是压缩包，不是计划文件；请解压后导入其中的 " + SUPPORTED)
+    if expected == "html" or _looks_like_html(data):
+        return "html"
     if expected is not None:
         what = _KIND_NAMES[expected]
         raise DocumentError(f"文件内容不是有效的{what}：文件头不符，可能已损坏或扩展名有误")
@@ -185,9 +196,11 @@ def _ole_kind(data: bytes, expected: str | None) -> str:
     if _ole_name("WordDocument") in data:
         return "doc"
     if _ole_name("Workbook") in data or _ole_name("Book") in data:
-        raise DocumentError("不支持旧版 Excel 工作簿（.xls），请在 Excel 或 WPS 中另存为 .xlsx 后再导入")
+        return "xls"
     if _ole_name("PowerPoint Document") in data:
         raise DocumentError("不支持 PowerPoint 演示文稿；请提供 " + SUPPORTED)
+    if expected == "xls":
+        return "xls"  # a workbook whose directory is cut off: calamine says how it is broken
     what = _KIND_NAMES.get(expected or "doc", "文件")
     raise DocumentError(f"无法识别该{what}：不是 Word 文档或已损坏，请在 Word 中另存为 .docx 后再导入")
 
@@ -518,6 +531,11 @@ def _read_xlsx(data: bytes) -> str:
         sheets = [_sheet_rows(sheet) for sheet in book.worksheets]
     finally:
         book.close()
+    return _workbook_text(sheets)
+
+
+def _workbook_text(sheets: list[list[list[str]]]) -> str:
+    """Plan text of a workbook's sheets (.xlsx and .xls alike)."""
     sheets = [rows for rows in sheets if any(any(c for c in row) for row in rows)]
     if not sheets:
         raise DocumentError("该 Excel 工作簿是空的，没有任何内容")
@@ -544,7 +562,11 @@ def _sheet_rows(sheet: Any) -> list[list[str]]:
 
 def _xlsx_value(cell: Any) -> str:
     """A cell value as its printed text: 1 not 1.0, dates as written (年月日 formats) or YYYY-MM-DD."""
-    value = cell.value
+    return _value_text(cell.value, getattr(cell, "number_format", "") or "")
+
+
+def _value_text(value: object, number_format: str = "") -> str:
+    """A spreadsheet value as its printed text (number_format is known for .xlsx only)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -556,7 +578,7 @@ def _xlsx_value(cell: Any) -> str:
             return str(int(value))
         return f"{value:.10f}".rstrip("0").rstrip(".")
     if isinstance(value, datetime | date):
-        return _xlsx_date(value, getattr(cell, "number_format", "") or "")
+        return _xlsx_date(value, number_format)
     if isinstance(value, time):
         return value.strftime("%H:%M")
     return str(value)
@@ -572,6 +594,38 @@ def _xlsx_date(value: date, number_format: str) -> str:
     if "月" in number_format and "日" in number_format:
         return f"{day.month}月{day.day}日"
     return day.isoformat()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# .xls (python-calamine)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _read_xls(data: bytes) -> str:
+    """A legacy Excel workbook, read as the .xlsx reader reads one (calamine does not expose number
+    formats, so a date cell prints as YYYY-MM-DD)."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum  # imported here so `core` loads without it
+
+    with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
+        sheets = [
+            _calamine_rows(book.get_sheet_by_index(index))
+            for index, meta in enumerate(book.sheets_metadata)
+            if meta.typ == SheetTypeEnum.WorkSheet
+        ]
+    return _workbook_text(sheets)
+
+
+def _calamine_rows(sheet: Any) -> list[list[str]]:
+    """A calamine sheet's cells as text from A1, merged ranges as _sheet_rows treats them."""
+    rows = [[_value_text(value) for value in row] for row in sheet.to_python(skip_empty_area=False)]
+    for (top, left), (bottom, _right) in sheet.merged_cell_ranges or []:
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = _Carried(rows[top][left])
+        for r in range(top + 1, min(bottom + 1, len(rows))):
+            if left < len(rows[r]):
+                rows[r][left] = value
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -801,6 +855,266 @@ def _docbook_lines(xml: bytes) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# .html (lxml): web pages, and Word or Excel documents saved as a web page
+# ---------------------------------------------------------------------------------------------------------
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta")
+_DECLARED_CHARSET = re.compile(
+    rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_.:-]+)|<\?xml[^>]*?encoding\s*=\s*["']([a-z0-9_.:-]+)""",
+    re.IGNORECASE,
+)
+# GB2312 and GBK are subsets of GB18030; pages often declare the smaller one and use characters beyond it.
+_GB_NAMES = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "csgb2312", "windows-936"}
+_HTML_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+# Elements that end the line before them and start a new one after them.
+_HTML_BLOCKS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
+    "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "form", "h1", "h2",
+    "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "ol",
+    "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"
+})  # fmt: skip
+# Never text of the plan: code, styles, page chrome, form controls, embedded objects, Word's XML islands.
+_HTML_DROPPED = frozenset({
+    "head", "title", "script", "style", "noscript", "template", "nav", "aside", "footer", "iframe",
+    "object", "embed", "svg", "canvas", "button", "select", "option", "textarea", "input", "map",
+    "xml", "o:p"
+})  # fmt: skip
+# id or class words (or their beginnings: navbar, bdsharebuttonbox) of page chrome
+_CHROME_PREFIXES = (
+    "nav", "menu", "breadcrumb", "crumb", "footer", "sidebar", "share", "bdshare", "copyright", "toolbar",
+    "topbar", "skip",
+)  # fmt: skip
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "menu", "menubar"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all", re.IGNORECASE)
+_HTML_SPACE = re.compile(r"[ \t\r\n\f\xa0]+")  # &nbsp; runs are how a page spaces words
+# HTML source wraps long lines anywhere: a break between two Chinese characters is no space.
+_CJK_WRAP = re.compile(rf"(?<={_CJK_CHAR.pattern})[ \t\r\f]*\n[ \t\r\n\f]*(?={_CJK_CHAR.pattern})")
+# What HTML allows a span to be (colspan ≤ 1000, rowspan ≤ 65534), and what rowspan=0 means (to the end).
+MAX_HTML_COLSPAN = 1000
+MAX_HTML_ROWSPAN = 65534
+
+
+def _looks_like_html(data: bytes) -> bool:
+    """Whether the bytes start like a web page (after a BOM, blank lines, comments or an XML declaration)."""
+    head = data[:4096]
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            head = head.decode(encoding, "ignore").encode("utf-8")
+            break
+    head = head.lstrip().lower()
+    while head.startswith((b"<!--", b"<?xml")):
+        end = head.find(b"-->" if head.startswith(b"<!--") else b"?>")
+        if end < 0:
+            return False
+        head = head[end + 3 :].lstrip()
+    return head.startswith(_HTML_STARTS)
+
+
+def _html_decode(data: bytes) -> str:
+    """A page's text: by its BOM; else UTF-8 when it decodes; else the declared charset; else GB18030."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, "replace")
+    candidates = ["utf-8"]
+    found = _DECLARED_CHARSET.search(data[:8192])
+    if found:
+        declared = (found[1] or found[2]).decode("ascii").lower()
+        declared = "gb18030" if declared in _GB_NAMES else declared
+        with contextlib.suppress(LookupError):
+            candidates.append(codecs.lookup(declared).name)
+    candidates.append("gb18030")
+    for encoding in candidates:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode(candidates[1], "replace")
+
+
+def _read_html(data: bytes) -> str:
+    """Block elements one per line, tables as rows; scripts, styles, navigation and hidden parts dropped."""
+    import lxml.html  # imported here so `core` loads without it
+
+    text = _html_decode(data)
+    if len(_HTML_CONTROL.findall(text)) > max(2, len(text) // 200):
+        # binary bytes under an .html name (GB18030 decodes almost any byte pair, control bytes stay)
+        raise DocumentError(
+            "无法识别该网页文件的编码，可能不是网页文件（支持 UTF-8、GBK/GB18030 编码的 .html 文件）"
+        )
+    text = _XML_DECLARATION.sub("", _HTML_CONTROL.sub("", text))
+    if not text.strip():
+        return ""
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    root = lxml.html.document_fromstring(text, parser=parser)
+    lines = _HtmlLines()
+    lines.walk(root)
+    lines.end_line()
+    return "\n".join(lines.lines)
+
+
+def _html_tag(element: Any) -> str:
+    """An element's tag in lower case without a namespace; "" for comments and processing instructions."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def _is_chrome(element: Any, tag: str) -> bool:
+    """Whether an element is page chrome or hidden: navigation, footers, share bars, display:none."""
+    if tag in _HTML_DROPPED:
+        return True
+    get = element.get
+    if get("hidden") is not None or _HIDDEN_STYLE.search(get("style") or ""):
+        return True
+    if (get("role") or "").lower() in _CHROME_ROLES:
+        return True
+    if tag == "header":
+        # A page's banner; an article's own header holds its title.
+        return not any(_html_tag(a) in ("article", "main") for a in element.iterancestors())
+    names = f"{get('id') or ''} {get('class') or ''}".lower()
+    if not names.strip() or tag in ("table", "tr", "td", "th", "tbody", "thead", "body", "html"):
+        return False
+    words = re.split(r"[\s_-]+", names)
+    chrome = any(word.startswith(_CHROME_PREFIXES) for word in words if word)
+    return chrome and element.find(".//table") is None
+
+
+class _HtmlLines:
+    """Collects a page's lines: inline text joined, block elements as lines, data tables as rows."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._pieces: list[str] = []
+
+    def text(self, piece: str | None) -> None:
+        """Inline text (whitespace is collapsed when the line ends)."""
+        if piece:
+            self._pieces.append(piece)
+
+    def end_line(self) -> None:
+        """End the line being collected (nothing when it is empty)."""
+        raw = "".join(self._pieces)
+        self._pieces = []
+        for part in raw.split("\x00"):  # NUL marks a <br> (control characters are gone from the text)
+            line = _HTML_SPACE.sub(" ", _CJK_WRAP.sub("", part)).strip()
+            if line:
+                self.lines.append(line)
+
+    def walk(self, element: Any, pre: bool = False) -> None:
+        """Add an element's text and its children's (not its tail)."""
+        for child in self._content(element, pre):
+            if isinstance(child, str):
+                self.text(child)
+                continue
+            tag = _html_tag(child)
+            if not tag or _is_chrome(child, tag):
+                pass
+            elif tag == "br":
+                self.text("\x00")
+            elif tag == "table" and _is_data_table(child):
+                self.end_line()
+                self.lines.extend(_table_lines(_html_rows(child)))
+            elif tag in _HTML_BLOCKS:
+                self.end_line()
+                self.walk(child, pre or tag == "pre")
+                self.end_line()
+            else:
+                self.walk(child, pre)
+            if child.tail:
+                self.text(child.tail.replace("\n", "\x00") if pre else child.tail)
+
+    @staticmethod
+    def _content(element: Any, pre: bool) -> Iterator[Any]:
+        """An element's leading text, then its children."""
+        if element.text:
+            yield element.text.replace("\n", "\x00") if pre else element.text
+        yield from element
+
+
+def _is_data_table(table: Any) -> bool:
+    """A table of data, not one laying out a page: no table inside it and at least two columns somewhere."""
+    if table.find(".//table") is not None:
+        return False
+    return any(len(_html_cells(tr)) >= 2 for tr in _html_table_rows(table))
+
+
+def _html_table_rows(table: Any) -> list[Any]:
+    """A table's own rows (directly or in thead/tbody/tfoot), in document order."""
+    rows: list[Any] = []
+    for child in table:
+        tag = _html_tag(child)
+        if tag == "tr":
+            rows.append(child)
+        elif tag in ("thead", "tbody", "tfoot"):
+            rows += [tr for tr in child if _html_tag(tr) == "tr"]
+    return rows
+
+
+def _html_cells(tr: Any) -> list[Any]:
+    """A row's cells."""
+    return [cell for cell in tr if _html_tag(cell) in ("td", "th")]
+
+
+def _span(value: str | None, limit: int) -> int:
+    """A colspan/rowspan attribute as a number (browsers read `3px` as 3; junk is 1); 0 stays 0."""
+    found = re.match(r"\s*(\d+)", value or "")
+    return min(int(found[1]), limit) if found else 1
+
+
+def _html_cell_text(cell: Any) -> str:
+    """A cell's paragraphs joined with one space on one line."""
+    lines = _HtmlLines()
+    lines.walk(cell)
+    lines.end_line()
+    return _cell_text(" ".join(lines.lines))
+
+
+def _html_rows(table: Any) -> list[list[str]]:
+    """Rows of a table on its column grid, as _docx_rows gives them: a colspan fills its first column, a
+    rowspan repeats the top cell's text (as _Carried) in every row it covers."""
+    trs = _html_table_rows(table)
+    rows: list[list[str]] = []
+    # column → (rows still covered, text, colspan) of a cell spanning down from a row above
+    pending: dict[int, tuple[int, str, int]] = {}
+
+    def carry(row: list[str], column: int) -> None:
+        carried.add(column)
+        left, text, width = pending.pop(column)
+        row += [_Carried(text)] + [""] * (width - 1)
+        if left > 1:
+            pending[column] = (left - 1, text, width)
+
+    for index, tr in enumerate(trs):
+        row: list[str] = []
+        carried: set[int] = set()
+        covering = set(pending)
+        for cell in _html_cells(tr):
+            while len(row) in pending:
+                carry(row, len(row))
+            width = max(1, _span(cell.get("colspan"), MAX_HTML_COLSPAN))
+            height = _span(cell.get("rowspan"), MAX_HTML_ROWSPAN)
+            height = len(trs) - index if height == 0 else min(height, len(trs) - index)
+            text = _html_cell_text(cell)
+            if height > 1:
+                pending[len(row)] = (height - 1, text, width)
+            row += [text] + [""] * (width - 1)
+        for column in sorted(c for c in pending if c >= len(row)):
+            row += [""] * (column - len(row))
+            carry(row, column)
+        for column in [c for c in covering - carried if c in pending]:
+            # a cell of this row overlapped the spanning cell (a malformed table): the span still ends
+            left, text, width = pending.pop(column)
+            if left > 1:
+                pending[column] = (left - 1, text, width)
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Text
 # ---------------------------------------------------------------------------------------------------------
 
@@ -822,6 +1136,8 @@ _READERS: dict[str, Callable[[bytes], str]] = {
     "xlsx": _read_xlsx,
     "pdf": _read_pdf,
     "doc": _read_doc,
+    "xls": _read_xls,
+    "html": _read_html,
     "csv": _read_csv,
     "text": _read_text,
 }
