@@ -31,6 +31,18 @@ from core.models import DocumentError
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_PDF_PAGES = 500
 ANTIWORD_TIMEOUT_S = 30.0
+# Limits on what a file may declare, checked before the work it would cause. A real plan stays far below
+# them (tens of columns, hundreds of rows, tens of pages); a crafted one is stopped with STOPPED.
+MAX_XML_PART_BYTES = 64 * 1024 * 1024  # one XML part of a .docx/.xlsx, unpacked
+MAX_COLUMNS = 1_000  # columns of a table or sheet (Word allows 63, HTML a colspan of 1000)
+MAX_ROWS = 50_000  # rows of one table or sheet
+MAX_CELLS = 200_000  # grid cells of all tables of a file, merged and spanned cells counted
+MAX_LIST_LEVELS = 9  # Word's list levels 0–8
+MAX_LIST_NUMBER = 100_000  # a list counter's value (a start value of 10^60 never finishes printing)
+MAX_PDF_CONTENT_BYTES = 16 * 1024 * 1024  # drawing instructions of all pages, unpacked
+MAX_PDF_PAGE_CONTENT_BYTES = 4 * 1024 * 1024  # drawing instructions of one page, unpacked
+
+STOPPED = "文件过大或结构异常，已停止读取"
 
 SUPPORTED = "Word（.docx、.doc）、Excel（.xlsx、.xls）、网页（.html）、PDF 或文本文件（.txt）"
 
@@ -89,14 +101,19 @@ def _mb(size: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def read_document(data: bytes, filename: str, *, max_bytes: int | None = None) -> str:
-    """The plan text of a file in any supported format, or DocumentError with one Chinese sentence."""
+def document_kind(data: bytes, filename: str, *, max_bytes: int | None = None) -> str:
+    """Which reader read_document would use (docx, xlsx, xls, pdf, doc, html, csv or text), after the size
+    and emptiness checks; DocumentError for a file no reader takes. Cheap: no parsing beyond a zip listing."""
     if max_bytes is not None and len(data) > max_bytes:
         raise DocumentError(f"文件过大（{_mb(len(data))} MB），上限为 {_mb(max_bytes)} MB")
     if not data or not data.strip(b"\x00 \t\r\n"):
         raise DocumentError("文件为空")
-    suffix = PurePath(filename).suffix.lower()
-    kind = _sniff(data, suffix)
+    return _sniff(data, PurePath(filename).suffix.lower())
+
+
+def read_document(data: bytes, filename: str, *, max_bytes: int | None = None) -> str:
+    """The plan text of a file in any supported format, or DocumentError with one Chinese sentence."""
+    kind = document_kind(data, filename, max_bytes=max_bytes)
     reader = _READERS[kind]
     try:
         text = reader(data)
@@ -109,8 +126,38 @@ def read_document(data: bytes, filename: str, *, max_bytes: int | None = None) -
     return text
 
 
+def _stopped(what: str) -> DocumentError:
+    """The error for a file past one of the limits above, saying which."""
+    return DocumentError(f"{STOPPED}（{what}）")
+
+
+def _check_cell_count(cells: Iterator[Any]) -> None:
+    """Refuse a file with more table cells than MAX_CELLS, counted before any is read."""
+    if sum(1 for _ in cells) > MAX_CELLS:
+        raise _stopped(f"表格单元格超过 {MAX_CELLS} 个")
+
+
+class _Cells:
+    """Counts the grid cells a reader builds against MAX_CELLS, and each table's rows and columns."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def add_row(self, row: list[str], rows: int) -> None:
+        """Count one more row of a table that now has `rows` rows."""
+        self.total += len(row)
+        if len(row) > MAX_COLUMNS:
+            raise _stopped(f"表格超过 {MAX_COLUMNS} 列")
+        if rows > MAX_ROWS:
+            raise _stopped(f"表格超过 {MAX_ROWS} 行")
+        if self.total > MAX_CELLS:
+            raise _stopped(f"表格单元格超过 {MAX_CELLS} 个")
+
+
 def _broken(kind: str, exc: Exception) -> str:
     """The sentence for a file a parser library choked on."""
+    if isinstance(exc, MemoryError | RecursionError):
+        return STOPPED
     if _is_password_error(exc):
         return _encrypted(kind)
     return f"无法读取该{_KIND_NAMES.get(kind, '文件')}：文件已损坏或不完整，请用原软件打开后重新保存再导入"
@@ -285,11 +332,16 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _check_unzipped_size(data: bytes) -> None:
-    """Refuse a package that would unpack to more than MAX_UNZIPPED_BYTES."""
+    """Refuse a package that would unpack to more than MAX_UNZIPPED_BYTES, or with an XML part (parsed
+    whole into memory) over MAX_XML_PART_BYTES; pictures may be bigger."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        total = sum(info.file_size for info in archive.infolist())
+        infos = archive.infolist()
+    total = sum(info.file_size for info in infos)
     if total > MAX_UNZIPPED_BYTES:
         raise DocumentError(f"文件解压后过大（{_mb(total)} MB），上限为 {_mb(MAX_UNZIPPED_BYTES)} MB")
+    for info in infos:
+        if info.filename.lower().endswith((".xml", ".rels")) and info.file_size > MAX_XML_PART_BYTES:
+            raise _stopped(f"{info.filename} 解压后 {_mb(info.file_size)} MB")
 
 
 def _read_docx(data: bytes) -> str:
@@ -298,8 +350,9 @@ def _read_docx(data: bytes) -> str:
     import docx  # python-docx; imported here so `core` loads without it
 
     document = docx.Document(io.BytesIO(data))
+    _check_cell_count(document.element.body.iter(f"{_W}tc"))
     _materialize_numbering(document)
-    lines = list(_docx_blocks(document.element.body))
+    lines = list(_docx_blocks(document.element.body, _Cells()))
     return "\n".join(lines)
 
 
@@ -367,19 +420,35 @@ def _numbering_levels(numbering: Any) -> dict[str, dict[int, tuple[int, str, str
             continue
         by_level: dict[int, tuple[int, str, str, str]] = {}
         for lvl in definition.iterchildren(f"{_W}lvl"):
-            by_level[int(lvl.get(f"{_W}ilvl", "0"))] = (
-                int(_val(lvl.find(f"{_W}start"), "1") or 1),
+            by_level[_list_level(lvl.get(f"{_W}ilvl", "0"))] = (
+                _list_number(_val(lvl.find(f"{_W}start"), "1") or 1),
                 _val(lvl.find(f"{_W}numFmt"), "decimal") or "decimal",
                 _val(lvl.find(f"{_W}lvlText"), "") or "",
                 _val(lvl.find(f"{_W}suff"), "tab") or "tab",
             )
         for override in num.iterchildren(f"{_W}lvlOverride"):
-            level = int(override.get(f"{_W}ilvl", "0"))
+            level = _list_level(override.get(f"{_W}ilvl", "0"))
             start = _val(override.find(f"{_W}startOverride"))
             if start is not None and level in by_level:
-                by_level[level] = (int(start), *by_level[level][1:])
+                by_level[level] = (_list_number(start), *by_level[level][1:])
         levels[num.get(f"{_W}numId")] = by_level
     return levels
+
+
+def _list_level(value: str | None) -> int:
+    """A list level (w:ilvl) as a number; past Word's nine levels the file is refused."""
+    level = int(value or 0)
+    if not 0 <= level < MAX_LIST_LEVELS:
+        raise _stopped(f"编号层级 {value} 超出范围")
+    return level
+
+
+def _list_number(value: str | int) -> int:
+    """A list start value as a number; a value no list reaches is refused (its label never ends)."""
+    text = str(value).strip()
+    if len(text) > 7 or not -MAX_LIST_NUMBER <= int(text) <= MAX_LIST_NUMBER:
+        raise _stopped(f"编号起始值 {text[:12]} 超出范围")
+    return int(text)
 
 
 def _label(pattern: str, count: list[int | None], definition: dict[int, tuple[int, str, str, str]]) -> str:
@@ -418,11 +487,11 @@ def _materialize_numbering(document: Any) -> None:
         num_id = _val(num_pr.find(f"{_W}numId")) if num_pr is not None else None
         if num_id is None or num_id == "0" or num_id not in levels:
             continue
-        level = int(_val(num_pr.find(f"{_W}ilvl"), "0") or 0)
+        level = _list_level(_val(num_pr.find(f"{_W}ilvl"), "0"))
         definition = levels[num_id]
         start, fmt, pattern, suffix = definition.get(level, (1, "decimal", f"%{level + 1}.", "tab"))
         count = counters.setdefault(num_id, [None] * 9)
-        count[level] = start if count[level] is None else (count[level] or 0) + 1
+        count[level] = start if count[level] is None else min((count[level] or 0) + 1, MAX_LIST_NUMBER)
         for deeper in range(level + 1, 9):
             count[deeper] = None
         if fmt in ("bullet", "none") or not pattern:
@@ -436,18 +505,18 @@ def _materialize_numbering(document: Any) -> None:
         p.insert(0 if p_pr is None else p.index(p_pr) + 1, run)
 
 
-def _docx_blocks(parent: Any) -> Iterator[str]:
+def _docx_blocks(parent: Any, cells: _Cells) -> Iterator[str]:
     """Lines of the paragraphs and tables directly in parent (content controls are looked into)."""
     for child in parent.iterchildren():
         tag = child.tag
         if tag == f"{_W}p":
             yield from _docx_paragraph(child).split("\n")
         elif tag == f"{_W}tbl":
-            yield from _table_lines(_docx_rows(child))
+            yield from _table_lines(_docx_rows(child, cells))
         elif tag == f"{_W}sdt":
             content = child.find(f"{_W}sdtContent")
             if content is not None:
-                yield from _docx_blocks(content)
+                yield from _docx_blocks(content, cells)
 
 
 def _docx_paragraph(p: Any) -> str:
@@ -466,14 +535,14 @@ def _docx_paragraph(p: Any) -> str:
     return "".join(parts)
 
 
-def _docx_cell_text(tc: Any) -> str:
+def _docx_cell_text(tc: Any, cells: _Cells) -> str:
     """A cell's paragraphs (and nested tables) joined on one line; a paragraph break becomes a space."""
     pieces: list[str] = []
     for child in tc.iterchildren():
         if child.tag == f"{_W}p":
             pieces.append(_docx_paragraph(child))
         elif child.tag == f"{_W}tbl":
-            pieces += [" ".join(row) for row in _docx_rows(child)]
+            pieces += [" ".join(row) for row in _docx_rows(child, cells)]
         elif child.tag == f"{_W}sdt":
             content = child.find(f"{_W}sdtContent")
             if content is not None:
@@ -481,7 +550,7 @@ def _docx_cell_text(tc: Any) -> str:
     return _cell_text(" ".join(p for p in pieces if p.strip()))
 
 
-def _docx_rows(tbl: Any) -> list[list[str]]:
+def _docx_rows(tbl: Any, cells: _Cells) -> list[list[str]]:
     """Rows of a table on its column grid: a horizontal span fills its first column, a vertical merge
     repeats the top cell's text in every row it covers (so each row reads complete)."""
     rows: list[list[str]] = []
@@ -493,23 +562,33 @@ def _docx_rows(tbl: Any) -> list[list[str]]:
         props = tr.find(f"{_W}trPr")
         before = props.find(f"{_W}gridBefore") if props is not None else None
         if before is not None:
-            row += [""] * int(before.get(f"{_W}val", "0") or 0)
+            row += [""] * _grid_count(before.get(f"{_W}val", "0") or "0")
         for tc in tr.iterchildren(f"{_W}tc", f"{_W}sdt"):
-            cells = [tc] if tc.tag == f"{_W}tc" else list(tc.iter(f"{_W}tc"))
-            for cell in cells:
+            for cell in [tc] if tc.tag == f"{_W}tc" else list(tc.iter(f"{_W}tc")):
                 pr = cell.find(f"{_W}tcPr")
                 span_el = pr.find(f"{_W}gridSpan") if pr is not None else None
                 merge_el = pr.find(f"{_W}vMerge") if pr is not None else None
-                span = int(span_el.get(f"{_W}val", "1") or 1) if span_el is not None else 1
+                span = _grid_count(span_el.get(f"{_W}val", "1") or "1") if span_el is not None else 1
                 column = len(row)
                 if merge_el is not None and merge_el.get(f"{_W}val", "continue") == "continue":
                     text = _Carried(above.get(column, ""))
                 else:
-                    text = _docx_cell_text(cell)
+                    text = _docx_cell_text(cell, cells)
                 above[column] = text
                 row += [text] + [""] * (span - 1)
+                if len(row) > MAX_COLUMNS:
+                    raise _stopped(f"表格超过 {MAX_COLUMNS} 列")
         rows.append(row)
+        cells.add_row(row, len(rows))
     return rows
+
+
+def _grid_count(value: str) -> int:
+    """A count of grid columns (w:gridSpan, w:gridBefore); past MAX_COLUMNS the file is refused."""
+    count = int(value) if len(value) <= 7 else MAX_COLUMNS + 1
+    if count > MAX_COLUMNS:
+        raise _stopped(f"表格超过 {MAX_COLUMNS} 列")
+    return max(count, 0)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -525,13 +604,43 @@ def _read_xlsx(data: bytes) -> str:
     _check_unzipped_size(data)
     import openpyxl  # imported here so `core` loads without it
 
+    _check_merged_ranges(data)
     read_only = len(data) > XLSX_READ_ONLY_ABOVE
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
+    cells = _Cells()
     try:
-        sheets = [_sheet_rows(sheet) for sheet in book.worksheets]
+        sheets = [_sheet_rows(sheet, cells) for sheet in book.worksheets]
     finally:
         book.close()
     return _workbook_text(sheets)
+
+
+_MERGE_REF = re.compile(
+    rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3})(\d{1,7}):([A-Za-z]{1,3})(\d{1,7})"'
+)
+
+
+def _column_number(letters: bytes) -> int:
+    """A column's number from its letters: A → 1, XFD → 16384."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_merged_ranges(data: bytes) -> None:
+    """Refuse merged ranges covering more than MAX_CELLS cells before openpyxl makes an object for each."""
+    covered = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if not info.filename.startswith("xl/worksheets/"):
+                continue
+            for found in _MERGE_REF.finditer(archive.read(info)):
+                rows = abs(int(found[4]) - int(found[2])) + 1
+                columns = abs(_column_number(found[3]) - _column_number(found[1])) + 1
+                covered += rows * columns
+                if covered > MAX_CELLS:
+                    raise _stopped(f"合并单元格超过 {MAX_CELLS} 个")
 
 
 def _workbook_text(sheets: list[list[list[str]]]) -> str:
@@ -546,8 +655,20 @@ def _workbook_text(sheets: list[list[list[str]]]) -> str:
     return "\n".join(line for rows in sheets for line in _table_lines(rows))
 
 
-def _sheet_rows(sheet: Any) -> list[list[str]]:
+def _check_grid(height: int, width: int, cells: _Cells) -> None:
+    """Refuse a sheet whose used range (to its farthest cell) is past the row, column or cell limits."""
+    if width > MAX_COLUMNS:
+        raise _stopped(f"表格超过 {MAX_COLUMNS} 列")
+    if height > MAX_ROWS:
+        raise _stopped(f"表格超过 {MAX_ROWS} 行")
+    cells.total += height * width
+    if cells.total > MAX_CELLS:
+        raise _stopped(f"表格单元格超过 {MAX_CELLS} 个")
+
+
+def _sheet_rows(sheet: Any, cells: _Cells) -> list[list[str]]:
     """A sheet's cells as text; a vertically merged range repeats its value down, like a Word table."""
+    _check_grid(sheet.max_row or 0, sheet.max_column or 0, cells)
     rows = [[_xlsx_value(cell) for cell in row] for row in sheet.iter_rows()]
     for merged in getattr(sheet, "merged_cells", None) or []:
         top, left = merged.min_row - 1, merged.min_col - 1
@@ -606,17 +727,20 @@ def _read_xls(data: bytes) -> str:
     formats, so a date cell prints as YYYY-MM-DD)."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum  # imported here so `core` loads without it
 
+    cells = _Cells()
     with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
         sheets = [
-            _calamine_rows(book.get_sheet_by_index(index))
+            _calamine_rows(book.get_sheet_by_index(index), cells)
             for index, meta in enumerate(book.sheets_metadata)
             if meta.typ == SheetTypeEnum.WorkSheet
         ]
     return _workbook_text(sheets)
 
 
-def _calamine_rows(sheet: Any) -> list[list[str]]:
+def _calamine_rows(sheet: Any, cells: _Cells) -> list[list[str]]:
     """A calamine sheet's cells as text from A1, merged ranges as _sheet_rows treats them."""
+    end = sheet.end
+    _check_grid(end[0] + 1 if end else 0, end[1] + 1 if end else 0, cells)
     rows = [[_value_text(value) for value in row] for row in sheet.to_python(skip_empty_area=False)]
     for (top, left), (bottom, _right) in sheet.merged_cell_ranges or []:
         if top >= len(rows) or left >= len(rows[top]):
@@ -654,6 +778,7 @@ def _read_pdf(data: bytes) -> str:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         if len(pdf.pages) > MAX_PDF_PAGES:
             raise DocumentError(f"PDF 页数过多（{len(pdf.pages)} 页），上限为 {MAX_PDF_PAGES} 页")
+        _check_pdf_content(pdf.pages)
         blocks: list[_PdfBlock] = []
         has_text = False
         for page in pdf.pages:
@@ -663,6 +788,24 @@ def _read_pdf(data: bytes) -> str:
     if not has_text:
         raise DocumentError("此PDF没有可提取的文字（可能是扫描件）")
     return "\n".join(_pdf_lines(blocks))
+
+
+def _check_pdf_content(pages: list[Any]) -> None:
+    """Refuse pages whose drawing instructions, unpacked, are past the limits: laying out a page costs
+    time for every instruction, and a few KB of compressed stream can hold millions of them."""
+    from pdfminer.pdftypes import resolve1
+
+    total = 0
+    for page in pages:
+        size = 0
+        for stream in page.page_obj.contents:
+            stream = resolve1(stream)
+            size += len(stream.get_data()) if hasattr(stream, "get_data") else 0
+        total += size
+        if size > MAX_PDF_PAGE_CONTENT_BYTES:
+            raise _stopped(f"第 {page.page_number} 页的绘制指令达 {_mb(size)} MB")
+        if total > MAX_PDF_CONTENT_BYTES:
+            raise _stopped(f"全部页面的绘制指令超过 {_mb(MAX_PDF_CONTENT_BYTES)} MB")
 
 
 _TEXT_TABLE = {"vertical_strategy": "text", "horizontal_strategy": "text"}
@@ -949,7 +1092,8 @@ def _read_html(data: bytes) -> str:
         return ""
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
     root = lxml.html.document_fromstring(text, parser=parser)
-    lines = _HtmlLines()
+    _check_cell_count(root.iter("td", "th"))
+    lines = _HtmlLines(_Cells())
     lines.walk(root)
     lines.end_line()
     return "\n".join(lines.lines)
@@ -986,7 +1130,8 @@ def _is_chrome(element: Any, tag: str) -> bool:
 class _HtmlLines:
     """Collects a page's lines: inline text joined, block elements as lines, data tables as rows."""
 
-    def __init__(self) -> None:
+    def __init__(self, cells: _Cells) -> None:
+        self.cells = cells
         self.lines: list[str] = []
         self._pieces: list[str] = []
 
@@ -1017,7 +1162,7 @@ class _HtmlLines:
                 self.text("\x00")
             elif tag == "table" and _is_data_table(child):
                 self.end_line()
-                self.lines.extend(_table_lines(_html_rows(child)))
+                self.lines.extend(_table_lines(_html_rows(child, self.cells)))
             elif tag in _HTML_BLOCKS:
                 self.end_line()
                 self.walk(child, pre or tag == "pre")
@@ -1065,15 +1210,15 @@ def _span(value: str | None, limit: int) -> int:
     return min(int(found[1]), limit) if found else 1
 
 
-def _html_cell_text(cell: Any) -> str:
+def _html_cell_text(cell: Any, cells: _Cells) -> str:
     """A cell's paragraphs joined with one space on one line."""
-    lines = _HtmlLines()
+    lines = _HtmlLines(cells)
     lines.walk(cell)
     lines.end_line()
     return _cell_text(" ".join(lines.lines))
 
 
-def _html_rows(table: Any) -> list[list[str]]:
+def _html_rows(table: Any, cells: _Cells) -> list[list[str]]:
     """Rows of a table on its column grid, as _docx_rows gives them: a colspan fills its first column, a
     rowspan repeats the top cell's text (as _Carried) in every row it covers."""
     trs = _html_table_rows(table)
@@ -1098,10 +1243,12 @@ def _html_rows(table: Any) -> list[list[str]]:
             width = max(1, _span(cell.get("colspan"), MAX_HTML_COLSPAN))
             height = _span(cell.get("rowspan"), MAX_HTML_ROWSPAN)
             height = len(trs) - index if height == 0 else min(height, len(trs) - index)
-            text = _html_cell_text(cell)
+            text = _html_cell_text(cell, cells)
             if height > 1:
                 pending[len(row)] = (height - 1, text, width)
             row += [text] + [""] * (width - 1)
+            if len(row) > MAX_COLUMNS:
+                raise _stopped(f"表格超过 {MAX_COLUMNS} 列")
         for column in sorted(c for c in pending if c >= len(row)):
             row += [""] * (column - len(row))
             carry(row, column)
@@ -1111,6 +1258,7 @@ def _html_rows(table: Any) -> list[list[str]]:
             if left > 1:
                 pending[column] = (left - 1, text, width)
         rows.append(row)
+        cells.add_row(row, len(rows))
     return rows
 
 
