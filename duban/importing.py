@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from core.documents import parse_plan
 from core.models import Plan
 from core.pipeline import PreparedTask, content_hash, prepare
-from core.readers import read_document
 from core.units import UnitDirectory
 from core.workdays import WorkCalendar
+from duban.reading import read_bounded
 from storage import plans
 from storage.db import session_scope
 
@@ -41,9 +41,10 @@ def read_plan(
     title: str | None = None,
     calendar: WorkCalendar | None = None,
 ) -> tuple[Plan, list[PreparedTask], str]:
-    """Read a file of any supported format (.docx/.xlsx/.pdf/.doc/text, told by its magic bytes and name),
-    parse it and resolve its deadlines; raises DocumentError with a Chinese message."""
-    text = read_document(data, filename, max_bytes=max_bytes)
+    """Read a file of any supported format (.docx/.xlsx/.xls/.pdf/.doc/.html/text, told by its magic bytes
+    and name) in a bounded child process, parse it and resolve its deadlines; raises DocumentError with a
+    Chinese message."""
+    text = read_bounded(data, filename, max_bytes=max_bytes)
     plan = parse_plan(text, year=year, issued=issued, title=title)
     return plan, prepare(plan, calendar=calendar), content_hash(text)
 
