@@ -268,6 +268,12 @@ def pdf_dense_pages() -> bytes:
     return _pdf(b"BT /F1 1 Tf 0 0 Td " + b"(a) Tj 0.02 0 Td " * 20000 + b"ET", pages=400)
 
 
+def slow_pdf() -> bytes:
+    """A PDF under every declared limit (200 pages of 3,000 characters) that takes long to lay out: only
+    the time limit stops it (not in HOSTILE: the default limit is 30 s)."""
+    return _pdf(b"BT /F1 1 Tf 0 0 Td " + b"(a) Tj 0.02 0 Td " * 3000 + b"ET", pages=200)
+
+
 def pdf_too_many_pages() -> bytes:
     """Two thousand pages (over the page limit)."""
     return _pdf(b"BT /F1 12 Tf 72 720 Td (x) Tj ET", pages=2000)

@@ -48,11 +48,6 @@ def plan_docx() -> bytes:
     return make_docx(table_parts((FIXTURES / "plan_table.txt").read_text(encoding="utf-8")))
 
 
-def slow_pdf() -> bytes:
-    """A PDF under every declared limit (200 pages of 3,000 characters) that takes long to lay out."""
-    return hostile._pdf(b"BT /F1 1 Tf 0 0 Td " + b"(a) Tj 0.02 0 Td " * 3000 + b"ET", pages=200)
-
-
 # ---------------------------------------------------------------------------------------------------------
 # The bounded call
 # ---------------------------------------------------------------------------------------------------------
@@ -82,7 +77,7 @@ def test_text_is_read_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_time_limit_stops_a_slow_file_within_its_seconds() -> None:
-    data = slow_pdf()
+    data = hostile.slow_pdf()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
     with pytest.raises(DocumentError) as caught:
