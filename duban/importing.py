@@ -12,7 +12,7 @@ from core.models import Plan
 from core.pipeline import PreparedTask, content_hash, prepare
 from core.units import UnitDirectory
 from core.workdays import WorkCalendar
-from duban.reading import read_bounded
+from duban.reading import ReadLimits, read_bounded
 from storage import plans
 from storage.db import session_scope
 
@@ -40,11 +40,12 @@ def read_plan(
     issued: date | None = None,
     title: str | None = None,
     calendar: WorkCalendar | None = None,
+    limits: ReadLimits | None = None,
 ) -> tuple[Plan, list[PreparedTask], str]:
     """Read a file of any supported format (.docx/.xlsx/.xls/.pdf/.doc/.html/text, told by its magic bytes
     and name) in a bounded child process, parse it and resolve its deadlines; raises DocumentError with a
-    Chinese message."""
-    text = read_bounded(data, filename, max_bytes=max_bytes)
+    Chinese message. limits: the reading process's time and memory (default: ReadLimits.from_env())."""
+    text = read_bounded(data, filename, max_bytes=max_bytes, limits=limits)
     plan = parse_plan(text, year=year, issued=issued, title=title)
     return plan, prepare(plan, calendar=calendar), content_hash(text)
 

@@ -231,3 +231,10 @@ def test_hostile_file_through_duban_import(case: str, tmp_path: Path) -> None:
         with session_scope(engine) as session:
             assert crud.list_plans(session) == []
         engine.dispose()
+
+
+def test_read_plan_takes_the_limits_it_is_given() -> None:
+    from duban.importing import read_plan
+
+    with pytest.raises(DocumentError, match=r"（读取超过 0\.5 秒）$"):
+        read_plan(hostile.slow_pdf(), filename="slow.pdf", limits=ReadLimits(seconds=0.5))
