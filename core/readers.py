@@ -1,4 +1,5 @@
-"""Office files → plan text: .docx, .xlsx, .pdf, .doc and text files become the layouts parse_plan reads.
+"""Office files → plan text: .docx, .xlsx, .xls, .pdf, .doc, .html and text files become the layouts
+parse_plan reads.
 
 Every reader returns text in the layouts `core.documents.parse_plan` already understands: task tables as
 tab-separated rows under a `序号 …` header, other tables one cell per line (the outline layout), paragraphs
@@ -8,6 +9,8 @@ The format comes from the file's magic bytes first and its name second, so a mis
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 import re
@@ -29,8 +32,20 @@ from core.tables import header_columns
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_PDF_PAGES = 500
 ANTIWORD_TIMEOUT_S = 30.0
+# Limits on what a file may declare, checked before the work it would cause. A real plan stays far below
+# them (tens of columns, hundreds of rows, tens of pages); a crafted one is stopped with STOPPED.
+MAX_XML_PART_BYTES = 64 * 1024 * 1024  # one XML part of a .docx/.xlsx, unpacked
+MAX_COLUMNS = 1_000  # columns of a table or sheet (Word allows 63, HTML a colspan of 1000)
+MAX_ROWS = 50_000  # rows of one table or sheet
+MAX_CELLS = 200_000  # grid cells of all tables of a file, merged and spanned cells counted
+MAX_LIST_LEVELS = 9  # Word's list levels 0–8
+MAX_LIST_NUMBER = 100_000  # a list counter's value (a start value of 10^60 never finishes printing)
+MAX_PDF_CONTENT_BYTES = 16 * 1024 * 1024  # drawing instructions of all pages, unpacked
+MAX_PDF_PAGE_CONTENT_BYTES = 4 * 1024 * 1024  # drawing instructions of one page, unpacked
 
-SUPPORTED = "Word（.docx、.doc）、Excel（.xlsx）、PDF 或文本文件（.txt）"
+STOPPED = "文件过大或结构异常，已停止读取"
+
+SUPPORTED = "Word（.docx、.doc）、Excel（.xlsx、.xls）、网页（.html）、PDF 或文本文件（.txt）"
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -43,6 +58,7 @@ _KIND_NAMES = {
     "pdf": "PDF 文件",
     "doc": "旧版 Word 文档（.doc）",
     "xls": "旧版 Excel 工作簿（.xls）",
+    "html": "网页文件（.html）",
 }
 _EXTENSIONS = {
     ".docx": "docx",
@@ -56,6 +72,10 @@ _EXTENSIONS = {
     ".wps": "doc",
     ".xls": "xls",
     ".et": "xls",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".shtml": "html",
 }
 _UNSUPPORTED_EXTENSIONS = {
     ".ppt": "PowerPoint 演示文稿",
@@ -82,14 +102,19 @@ def _mb(size: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def read_document(data: bytes, filename: str, *, max_bytes: int | None = None) -> str:
-    """The plan text of a file in any supported format, or DocumentError with one Chinese sentence."""
+def document_kind(data: bytes, filename: str, *, max_bytes: int | None = None) -> str:
+    """Which reader read_document would use (docx, xlsx, xls, pdf, doc, html, csv or text), after the size
+    and emptiness checks; DocumentError for a file no reader takes. Cheap: no parsing beyond a zip listing."""
     if max_bytes is not None and len(data) > max_bytes:
         raise DocumentError(f"文件过大（{_mb(len(data))} MB），上限为 {_mb(max_bytes)} MB")
     if not data or not data.strip(b"\x00 \t\r\n"):
         raise DocumentError("文件为空")
-    suffix = PurePath(filename).suffix.lower()
-    kind = _sniff(data, suffix)
+    return _sniff(data, PurePath(filename).suffix.lower())
+
+
+def read_document(data: bytes, filename: str, *, max_bytes: int | None = None) -> str:
+    """The plan text of a file in any supported format, or DocumentError with one Chinese sentence."""
+    kind = document_kind(data, filename, max_bytes=max_bytes)
     reader = _READERS[kind]
     try:
         text = reader(data)
@@ -102,8 +127,38 @@ def read_document(data: bytes, filename: str, *, max_bytes: int | None = None) -
     return text
 
 
+def _stopped(what: str) -> DocumentError:
+    """The error for a file past one of the limits above, saying which."""
+    return DocumentError(f"{STOPPED}（{what}）")
+
+
+def _check_cell_count(cells: Iterator[Any]) -> None:
+    """Refuse a file with more table cells than MAX_CELLS, counted before any is read."""
+    if sum(1 for _ in cells) > MAX_CELLS:
+        raise _stopped(f"表格单元格超过 {MAX_CELLS} 个")
+
+
+class _Cells:
+    """Counts the grid cells a reader builds against MAX_CELLS, and each table's rows and columns."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def add_row(self, row: list[str], rows: int) -> None:
+        """Count one more row of a table that now has `rows` rows."""
+        self.total += len(row)
+        if len(row) > MAX_COLUMNS:
+            raise _stopped(f"表格超过 {MAX_COLUMNS} 列")
+        if rows > MAX_ROWS:
+            raise _stopped(f"表格超过 {MAX_ROWS} 行")
+        if self.total > MAX_CELLS:
+            raise _stopped(f"表格单元格超过 {MAX_CELLS} 个")
+
+
 def _broken(kind: str, exc: Exception) -> str:
     """The sentence for a file a parser library choked on."""
+    if isinstance(exc, MemoryError | RecursionError):
+        return STOPPED
     if _is_password_error(exc):
         return _encrypted(kind)
     return f"无法读取该{_KIND_NAMES.get(kind, '文件')}：文件已损坏或不完整，请用原软件打开后重新保存再导入"
@@ -120,7 +175,8 @@ def _encrypted(kind: str) -> str:
 
 
 def _sniff(data: bytes, suffix: str) -> str:
-    """The reader for these bytes: docx, xlsx, pdf, doc, csv or text; raises for what no reader takes."""
+    """The reader for these bytes: docx, xlsx, xls, pdf, doc, html, csv or text; raises for what no reader
+    takes. A web page is known by its first tag, so Word or Excel saved as HTML under a .doc/.xls name reads."""
     expected = _EXTENSIONS.get(suffix)
     head = data[:1024]
     if b"%PDF-" in head:
@@ -135,6 +191,8 @@ def _sniff(data: bytes, suffix: str) -> str:
         raise DocumentError("这是图片文件，无法从中提取文字；请提供 " + SUPPORTED)
     if data.startswith(_ARCHIVES):
         raise DocumentError("这是压缩包，不是计划文件；请解压后导入其中的 " + SUPPORTED)
+    if expected == "html" or _looks_like_html(data):
+        return "html"
     if expected is not None:
         what = _KIND_NAMES[expected]
         raise DocumentError(f"文件内容不是有效的{what}：文件头不符，可能已损坏或扩展名有误")
@@ -186,9 +244,11 @@ def _ole_kind(data: bytes, expected: str | None) -> str:
     if _ole_name("WordDocument") in data:
         return "doc"
     if _ole_name("Workbook") in data or _ole_name("Book") in data:
-        raise DocumentError("不支持旧版 Excel 工作簿（.xls），请在 Excel 或 WPS 中另存为 .xlsx 后再导入")
+        return "xls"
     if _ole_name("PowerPoint Document") in data:
         raise DocumentError("不支持 PowerPoint 演示文稿；请提供 " + SUPPORTED)
+    if expected == "xls":
+        return "xls"  # a workbook whose directory is cut off: calamine says how it is broken
     what = _KIND_NAMES.get(expected or "doc", "文件")
     raise DocumentError(f"无法识别该{what}：不是 Word 文档或已损坏，请在 Word 中另存为 .docx 后再导入")
 
@@ -273,11 +333,16 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _check_unzipped_size(data: bytes) -> None:
-    """Refuse a package that would unpack to more than MAX_UNZIPPED_BYTES."""
+    """Refuse a package that would unpack to more than MAX_UNZIPPED_BYTES, or with an XML part (parsed
+    whole into memory) over MAX_XML_PART_BYTES; pictures may be bigger."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        total = sum(info.file_size for info in archive.infolist())
+        infos = archive.infolist()
+    total = sum(info.file_size for info in infos)
     if total > MAX_UNZIPPED_BYTES:
         raise DocumentError(f"文件解压后过大（{_mb(total)} MB），上限为 {_mb(MAX_UNZIPPED_BYTES)} MB")
+    for info in infos:
+        if info.filename.lower().endswith((".xml", ".rels")) and info.file_size > MAX_XML_PART_BYTES:
+            raise _stopped(f"{info.filename} 解压后 {_mb(info.file_size)} MB")
 
 
 def _read_docx(data: bytes) -> str:
@@ -286,8 +351,9 @@ def _read_docx(data: bytes) -> str:
     import docx  # python-docx; imported here so `core` loads without it
 
     document = docx.Document(io.BytesIO(data))
+    _check_cell_count(document.element.body.iter(f"{_W}tc"))
     _materialize_numbering(document)
-    lines = list(_docx_blocks(document.element.body))
+    lines = list(_docx_blocks(document.element.body, _Cells()))
     return "\n".join(lines)
 
 
@@ -355,19 +421,35 @@ def _numbering_levels(numbering: Any) -> dict[str, dict[int, tuple[int, str, str
             continue
         by_level: dict[int, tuple[int, str, str, str]] = {}
         for lvl in definition.iterchildren(f"{_W}lvl"):
-            by_level[int(lvl.get(f"{_W}ilvl", "0"))] = (
-                int(_val(lvl.find(f"{_W}start"), "1") or 1),
+            by_level[_list_level(lvl.get(f"{_W}ilvl", "0"))] = (
+                _list_number(_val(lvl.find(f"{_W}start"), "1") or 1),
                 _val(lvl.find(f"{_W}numFmt"), "decimal") or "decimal",
                 _val(lvl.find(f"{_W}lvlText"), "") or "",
                 _val(lvl.find(f"{_W}suff"), "tab") or "tab",
             )
         for override in num.iterchildren(f"{_W}lvlOverride"):
-            level = int(override.get(f"{_W}ilvl", "0"))
+            level = _list_level(override.get(f"{_W}ilvl", "0"))
             start = _val(override.find(f"{_W}startOverride"))
             if start is not None and level in by_level:
-                by_level[level] = (int(start), *by_level[level][1:])
+                by_level[level] = (_list_number(start), *by_level[level][1:])
         levels[num.get(f"{_W}numId")] = by_level
     return levels
+
+
+def _list_level(value: str | None) -> int:
+    """A list level (w:ilvl) as a number; past Word's nine levels the file is refused."""
+    level = int(value or 0)
+    if not 0 <= level < MAX_LIST_LEVELS:
+        raise _stopped(f"编号层级 {value} 超出范围")
+    return level
+
+
+def _list_number(value: str | int) -> int:
+    """A list start value as a number; a value no list reaches is refused (its label never ends)."""
+    text = str(value).strip()
+    if len(text) > 7 or not -MAX_LIST_NUMBER <= int(text) <= MAX_LIST_NUMBER:
+        raise _stopped(f"编号起始值 {text[:12]} 超出范围")
+    return int(text)
 
 
 def _label(pattern: str, count: list[int | None], definition: dict[int, tuple[int, str, str, str]]) -> str:
@@ -406,11 +488,11 @@ def _materialize_numbering(document: Any) -> None:
         num_id = _val(num_pr.find(f"{_W}numId")) if num_pr is not None else None
         if num_id is None or num_id == "0" or num_id not in levels:
             continue
-        level = int(_val(num_pr.find(f"{_W}ilvl"), "0") or 0)
+        level = _list_level(_val(num_pr.find(f"{_W}ilvl"), "0"))
         definition = levels[num_id]
         start, fmt, pattern, suffix = definition.get(level, (1, "decimal", f"%{level + 1}.", "tab"))
         count = counters.setdefault(num_id, [None] * 9)
-        count[level] = start if count[level] is None else (count[level] or 0) + 1
+        count[level] = start if count[level] is None else min((count[level] or 0) + 1, MAX_LIST_NUMBER)
         for deeper in range(level + 1, 9):
             count[deeper] = None
         if fmt in ("bullet", "none") or not pattern:
@@ -424,18 +506,18 @@ def _materialize_numbering(document: Any) -> None:
         p.insert(0 if p_pr is None else p.index(p_pr) + 1, run)
 
 
-def _docx_blocks(parent: Any) -> Iterator[str]:
+def _docx_blocks(parent: Any, cells: _Cells) -> Iterator[str]:
     """Lines of the paragraphs and tables directly in parent (content controls are looked into)."""
     for child in parent.iterchildren():
         tag = child.tag
         if tag == f"{_W}p":
             yield from _docx_paragraph(child).split("\n")
         elif tag == f"{_W}tbl":
-            yield from _table_lines(_docx_rows(child))
+            yield from _table_lines(_docx_rows(child, cells))
         elif tag == f"{_W}sdt":
             content = child.find(f"{_W}sdtContent")
             if content is not None:
-                yield from _docx_blocks(content)
+                yield from _docx_blocks(content, cells)
 
 
 def _docx_paragraph(p: Any) -> str:
@@ -454,14 +536,14 @@ def _docx_paragraph(p: Any) -> str:
     return "".join(parts)
 
 
-def _docx_cell_text(tc: Any) -> str:
+def _docx_cell_text(tc: Any, cells: _Cells) -> str:
     """A cell's paragraphs (and nested tables) joined on one line; a paragraph break becomes a space."""
     pieces: list[str] = []
     for child in tc.iterchildren():
         if child.tag == f"{_W}p":
             pieces.append(_docx_paragraph(child))
         elif child.tag == f"{_W}tbl":
-            pieces += [" ".join(row) for row in _docx_rows(child)]
+            pieces += [" ".join(row) for row in _docx_rows(child, cells)]
         elif child.tag == f"{_W}sdt":
             content = child.find(f"{_W}sdtContent")
             if content is not None:
@@ -469,7 +551,7 @@ def _docx_cell_text(tc: Any) -> str:
     return _cell_text(" ".join(p for p in pieces if p.strip()))
 
 
-def _docx_rows(tbl: Any) -> list[list[str]]:
+def _docx_rows(tbl: Any, cells: _Cells) -> list[list[str]]:
     """Rows of a table on its column grid: a horizontal span fills its first column, a vertical merge
     repeats the top cell's text in every row it covers (so each row reads complete)."""
     rows: list[list[str]] = []
@@ -481,23 +563,33 @@ def _docx_rows(tbl: Any) -> list[list[str]]:
         props = tr.find(f"{_W}trPr")
         before = props.find(f"{_W}gridBefore") if props is not None else None
         if before is not None:
-            row += [""] * int(before.get(f"{_W}val", "0") or 0)
+            row += [""] * _grid_count(before.get(f"{_W}val", "0") or "0")
         for tc in tr.iterchildren(f"{_W}tc", f"{_W}sdt"):
-            cells = [tc] if tc.tag == f"{_W}tc" else list(tc.iter(f"{_W}tc"))
-            for cell in cells:
+            for cell in [tc] if tc.tag == f"{_W}tc" else list(tc.iter(f"{_W}tc")):
                 pr = cell.find(f"{_W}tcPr")
                 span_el = pr.find(f"{_W}gridSpan") if pr is not None else None
                 merge_el = pr.find(f"{_W}vMerge") if pr is not None else None
-                span = int(span_el.get(f"{_W}val", "1") or 1) if span_el is not None else 1
+                span = _grid_count(span_el.get(f"{_W}val", "1") or "1") if span_el is not None else 1
                 column = len(row)
                 if merge_el is not None and merge_el.get(f"{_W}val", "continue") == "continue":
                     text = _Carried(above.get(column, ""))
                 else:
-                    text = _docx_cell_text(cell)
+                    text = _docx_cell_text(cell, cells)
                 above[column] = text
                 row += [text] + [""] * (span - 1)
+                if len(row) > MAX_COLUMNS:
+                    raise _stopped(f"表格超过 {MAX_COLUMNS} 列")
         rows.append(row)
+        cells.add_row(row, len(rows))
     return rows
+
+
+def _grid_count(value: str) -> int:
+    """A count of grid columns (w:gridSpan, w:gridBefore); past MAX_COLUMNS the file is refused."""
+    count = int(value) if len(value) <= 7 else MAX_COLUMNS + 1
+    if count > MAX_COLUMNS:
+        raise _stopped(f"表格超过 {MAX_COLUMNS} 列")
+    return max(count, 0)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -513,12 +605,47 @@ def _read_xlsx(data: bytes) -> str:
     _check_unzipped_size(data)
     import openpyxl  # imported here so `core` loads without it
 
+    _check_merged_ranges(data)
     read_only = len(data) > XLSX_READ_ONLY_ABOVE
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
+    cells = _Cells()
     try:
-        sheets = [_sheet_rows(sheet) for sheet in book.worksheets]
+        sheets = [_sheet_rows(sheet, cells) for sheet in book.worksheets]
     finally:
         book.close()
+    return _workbook_text(sheets)
+
+
+_MERGE_REF = re.compile(
+    rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3})(\d{1,7}):([A-Za-z]{1,3})(\d{1,7})"'
+)
+
+
+def _column_number(letters: bytes) -> int:
+    """A column's number from its letters: A → 1, XFD → 16384."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_merged_ranges(data: bytes) -> None:
+    """Refuse merged ranges covering more than MAX_CELLS cells before openpyxl makes an object for each."""
+    covered = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if not info.filename.startswith("xl/worksheets/"):
+                continue
+            for found in _MERGE_REF.finditer(archive.read(info)):
+                rows = abs(int(found[4]) - int(found[2])) + 1
+                columns = abs(_column_number(found[3]) - _column_number(found[1])) + 1
+                covered += rows * columns
+                if covered > MAX_CELLS:
+                    raise _stopped(f"合并单元格超过 {MAX_CELLS} 个")
+
+
+def _workbook_text(sheets: list[list[list[str]]]) -> str:
+    """Plan text of a workbook's sheets (.xlsx and .xls alike)."""
     sheets = [rows for rows in sheets if any(any(c for c in row) for row in rows)]
     if not sheets:
         raise DocumentError("该 Excel 工作簿是空的，没有任何内容")
@@ -529,8 +656,20 @@ def _read_xlsx(data: bytes) -> str:
     return "\n".join(line for rows in sheets for line in _table_lines(rows))
 
 
-def _sheet_rows(sheet: Any) -> list[list[str]]:
+def _check_grid(height: int, width: int, cells: _Cells) -> None:
+    """Refuse a sheet whose used range (to its farthest cell) is past the row, column or cell limits."""
+    if width > MAX_COLUMNS:
+        raise _stopped(f"表格超过 {MAX_COLUMNS} 列")
+    if height > MAX_ROWS:
+        raise _stopped(f"表格超过 {MAX_ROWS} 行")
+    cells.total += height * width
+    if cells.total > MAX_CELLS:
+        raise _stopped(f"表格单元格超过 {MAX_CELLS} 个")
+
+
+def _sheet_rows(sheet: Any, cells: _Cells) -> list[list[str]]:
     """A sheet's cells as text; a vertically merged range repeats its value down, like a Word table."""
+    _check_grid(sheet.max_row or 0, sheet.max_column or 0, cells)
     rows = [[_xlsx_value(cell) for cell in row] for row in sheet.iter_rows()]
     for merged in getattr(sheet, "merged_cells", None) or []:
         top, left = merged.min_row - 1, merged.min_col - 1
@@ -545,7 +684,11 @@ def _sheet_rows(sheet: Any) -> list[list[str]]:
 
 def _xlsx_value(cell: Any) -> str:
     """A cell value as its printed text: 1 not 1.0, dates as written (年月日 formats) or YYYY-MM-DD."""
-    value = cell.value
+    return _value_text(cell.value, getattr(cell, "number_format", "") or "")
+
+
+def _value_text(value: object, number_format: str = "") -> str:
+    """A spreadsheet value as its printed text (number_format is known for .xlsx only)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -557,7 +700,7 @@ def _xlsx_value(cell: Any) -> str:
             return str(int(value))
         return f"{value:.10f}".rstrip("0").rstrip(".")
     if isinstance(value, datetime | date):
-        return _xlsx_date(value, getattr(cell, "number_format", "") or "")
+        return _xlsx_date(value, number_format)
     if isinstance(value, time):
         return value.strftime("%H:%M")
     return str(value)
@@ -573,6 +716,41 @@ def _xlsx_date(value: date, number_format: str) -> str:
     if "月" in number_format and "日" in number_format:
         return f"{day.month}月{day.day}日"
     return day.isoformat()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# .xls (python-calamine)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _read_xls(data: bytes) -> str:
+    """A legacy Excel workbook, read as the .xlsx reader reads one (calamine does not expose number
+    formats, so a date cell prints as YYYY-MM-DD)."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum  # imported here so `core` loads without it
+
+    cells = _Cells()
+    with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
+        sheets = [
+            _calamine_rows(book.get_sheet_by_index(index), cells)
+            for index, meta in enumerate(book.sheets_metadata)
+            if meta.typ == SheetTypeEnum.WorkSheet
+        ]
+    return _workbook_text(sheets)
+
+
+def _calamine_rows(sheet: Any, cells: _Cells) -> list[list[str]]:
+    """A calamine sheet's cells as text from A1, merged ranges as _sheet_rows treats them."""
+    end = sheet.end
+    _check_grid(end[0] + 1 if end else 0, end[1] + 1 if end else 0, cells)
+    rows = [[_value_text(value) for value in row] for row in sheet.to_python(skip_empty_area=False)]
+    for (top, left), (bottom, _right) in sheet.merged_cell_ranges or []:
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = _Carried(rows[top][left])
+        for r in range(top + 1, min(bottom + 1, len(rows))):
+            if left < len(rows[r]):
+                rows[r][left] = value
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -601,6 +779,7 @@ def _read_pdf(data: bytes) -> str:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         if len(pdf.pages) > MAX_PDF_PAGES:
             raise DocumentError(f"PDF 页数过多（{len(pdf.pages)} 页），上限为 {MAX_PDF_PAGES} 页")
+        _check_pdf_content(pdf.pages)
         blocks: list[_PdfBlock] = []
         has_text = False
         for page in pdf.pages:
@@ -610,6 +789,24 @@ def _read_pdf(data: bytes) -> str:
     if not has_text:
         raise DocumentError("此PDF没有可提取的文字（可能是扫描件）")
     return "\n".join(_pdf_lines(blocks))
+
+
+def _check_pdf_content(pages: list[Any]) -> None:
+    """Refuse pages whose drawing instructions, unpacked, are past the limits: laying out a page costs
+    time for every instruction, and a few KB of compressed stream can hold millions of them."""
+    from pdfminer.pdftypes import resolve1
+
+    total = 0
+    for page in pages:
+        size = 0
+        for stream in page.page_obj.contents:
+            stream = resolve1(stream)
+            size += len(stream.get_data()) if hasattr(stream, "get_data") else 0
+        total += size
+        if size > MAX_PDF_PAGE_CONTENT_BYTES:
+            raise _stopped(f"第 {page.page_number} 页的绘制指令达 {_mb(size)} MB")
+        if total > MAX_PDF_CONTENT_BYTES:
+            raise _stopped(f"全部页面的绘制指令超过 {_mb(MAX_PDF_CONTENT_BYTES)} MB")
 
 
 _TEXT_TABLE = {"vertical_strategy": "text", "horizontal_strategy": "text"}
@@ -802,6 +999,271 @@ def _docbook_lines(xml: bytes) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# .html (lxml): web pages, and Word or Excel documents saved as a web page
+# ---------------------------------------------------------------------------------------------------------
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta")
+_DECLARED_CHARSET = re.compile(
+    rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_.:-]+)|<\?xml[^>]*?encoding\s*=\s*["']([a-z0-9_.:-]+)""",
+    re.IGNORECASE,
+)
+# GB2312 and GBK are subsets of GB18030; pages often declare the smaller one and use characters beyond it.
+_GB_NAMES = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "csgb2312", "windows-936"}
+_HTML_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+# Elements that end the line before them and start a new one after them.
+_HTML_BLOCKS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
+    "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "form", "h1", "h2",
+    "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "ol",
+    "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"
+})  # fmt: skip
+# Never text of the plan: code, styles, page chrome, form controls, embedded objects, Word's XML islands.
+_HTML_DROPPED = frozenset({
+    "head", "title", "script", "style", "noscript", "template", "nav", "aside", "footer", "iframe",
+    "object", "embed", "svg", "canvas", "button", "select", "option", "textarea", "input", "map",
+    "xml", "o:p"
+})  # fmt: skip
+# id or class words (or their beginnings: navbar, bdsharebuttonbox) of page chrome
+_CHROME_PREFIXES = (
+    "nav", "menu", "breadcrumb", "crumb", "footer", "sidebar", "share", "bdshare", "copyright", "toolbar",
+    "topbar", "skip",
+)  # fmt: skip
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "menu", "menubar"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all", re.IGNORECASE)
+_HTML_SPACE = re.compile(r"[ \t\r\n\f\xa0]+")  # &nbsp; runs are how a page spaces words
+# HTML source wraps long lines anywhere: a break between two Chinese characters is no space.
+_CJK_WRAP = re.compile(rf"(?<={_CJK_CHAR.pattern})[ \t\r\f]*\n[ \t\r\n\f]*(?={_CJK_CHAR.pattern})")
+# What HTML allows a span to be (colspan ≤ 1000, rowspan ≤ 65534), and what rowspan=0 means (to the end).
+MAX_HTML_COLSPAN = 1000
+MAX_HTML_ROWSPAN = 65534
+
+
+def _looks_like_html(data: bytes) -> bool:
+    """Whether the bytes start like a web page (after a BOM, blank lines, comments or an XML declaration)."""
+    head = data[:4096]
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            head = head.decode(encoding, "ignore").encode("utf-8")
+            break
+    head = head.lstrip().lower()
+    while head.startswith((b"<!--", b"<?xml")):
+        end = head.find(b"-->" if head.startswith(b"<!--") else b"?>")
+        if end < 0:
+            return False
+        head = head[end + 3 :].lstrip()
+    return head.startswith(_HTML_STARTS)
+
+
+def _html_decode(data: bytes) -> str:
+    """A page's text: by its BOM; else UTF-8 when it decodes; else the declared charset; else GB18030."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, "replace")
+    candidates = ["utf-8"]
+    found = _DECLARED_CHARSET.search(data[:8192])
+    if found:
+        declared = (found[1] or found[2]).decode("ascii").lower()
+        declared = "gb18030" if declared in _GB_NAMES else declared
+        with contextlib.suppress(LookupError):
+            candidates.append(codecs.lookup(declared).name)
+    candidates.append("gb18030")
+    for encoding in candidates:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode(candidates[1], "replace")
+
+
+def _read_html(data: bytes) -> str:
+    """Block elements one per line, tables as rows; scripts, styles, navigation and hidden parts dropped."""
+    import lxml.html  # imported here so `core` loads without it
+
+    text = _html_decode(data)
+    if len(_HTML_CONTROL.findall(text)) > max(2, len(text) // 200):
+        # binary bytes under an .html name (GB18030 decodes almost any byte pair, control bytes stay)
+        raise DocumentError(
+            "无法识别该网页文件的编码，可能不是网页文件（支持 UTF-8、GBK/GB18030 编码的 .html 文件）"
+        )
+    text = _XML_DECLARATION.sub("", _HTML_CONTROL.sub("", text))
+    if not text.strip():
+        return ""
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    root = lxml.html.document_fromstring(text, parser=parser)
+    _check_cell_count(root.iter("td", "th"))
+    lines = _HtmlLines(_Cells())
+    lines.walk(root)
+    lines.end_line()
+    return "\n".join(lines.lines)
+
+
+def _html_tag(element: Any) -> str:
+    """An element's tag in lower case without a namespace; "" for comments and processing instructions."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def _is_chrome(element: Any, tag: str) -> bool:
+    """Whether an element is page chrome or hidden: navigation, footers, share bars, display:none."""
+    if tag in _HTML_DROPPED:
+        return True
+    get = element.get
+    if get("hidden") is not None or _HIDDEN_STYLE.search(get("style") or ""):
+        return True
+    if (get("role") or "").lower() in _CHROME_ROLES:
+        return True
+    if tag == "header":
+        # A page's banner; an article's own header holds its title.
+        return not any(_html_tag(a) in ("article", "main") for a in element.iterancestors())
+    names = f"{get('id') or ''} {get('class') or ''}".lower()
+    if not names.strip() or tag in ("table", "tr", "td", "th", "tbody", "thead", "body", "html"):
+        return False
+    words = re.split(r"[\s_-]+", names)
+    chrome = any(word.startswith(_CHROME_PREFIXES) for word in words if word)
+    return chrome and element.find(".//table") is None
+
+
+class _HtmlLines:
+    """Collects a page's lines: inline text joined, block elements as lines, data tables as rows."""
+
+    def __init__(self, cells: _Cells) -> None:
+        self.cells = cells
+        self.lines: list[str] = []
+        self._pieces: list[str] = []
+
+    def text(self, piece: str | None) -> None:
+        """Inline text (whitespace is collapsed when the line ends)."""
+        if piece:
+            self._pieces.append(piece)
+
+    def end_line(self) -> None:
+        """End the line being collected (nothing when it is empty)."""
+        raw = "".join(self._pieces)
+        self._pieces = []
+        for part in raw.split("\x00"):  # NUL marks a <br> (control characters are gone from the text)
+            line = _HTML_SPACE.sub(" ", _CJK_WRAP.sub("", part)).strip()
+            if line:
+                self.lines.append(line)
+
+    def walk(self, element: Any, pre: bool = False) -> None:
+        """Add an element's text and its children's (not its tail)."""
+        for child in self._content(element, pre):
+            if isinstance(child, str):
+                self.text(child)
+                continue
+            tag = _html_tag(child)
+            if not tag or _is_chrome(child, tag):
+                pass
+            elif tag == "br":
+                self.text("\x00")
+            elif tag == "table" and _is_data_table(child):
+                self.end_line()
+                self.lines.extend(_table_lines(_html_rows(child, self.cells)))
+            elif tag in _HTML_BLOCKS:
+                self.end_line()
+                self.walk(child, pre or tag == "pre")
+                self.end_line()
+            else:
+                self.walk(child, pre)
+            if child.tail:
+                self.text(child.tail.replace("\n", "\x00") if pre else child.tail)
+
+    @staticmethod
+    def _content(element: Any, pre: bool) -> Iterator[Any]:
+        """An element's leading text, then its children."""
+        if element.text:
+            yield element.text.replace("\n", "\x00") if pre else element.text
+        yield from element
+
+
+def _is_data_table(table: Any) -> bool:
+    """A table of data, not one laying out a page: no table inside it and at least two columns somewhere."""
+    if table.find(".//table") is not None:
+        return False
+    return any(len(_html_cells(tr)) >= 2 for tr in _html_table_rows(table))
+
+
+def _html_table_rows(table: Any) -> list[Any]:
+    """A table's own rows (directly or in thead/tbody/tfoot), in document order."""
+    rows: list[Any] = []
+    for child in table:
+        tag = _html_tag(child)
+        if tag == "tr":
+            rows.append(child)
+        elif tag in ("thead", "tbody", "tfoot"):
+            rows += [tr for tr in child if _html_tag(tr) == "tr"]
+    return rows
+
+
+def _html_cells(tr: Any) -> list[Any]:
+    """A row's cells."""
+    return [cell for cell in tr if _html_tag(cell) in ("td", "th")]
+
+
+def _span(value: str | None, limit: int) -> int:
+    """A colspan/rowspan attribute as a number (browsers read `3px` as 3; junk is 1); 0 stays 0."""
+    found = re.match(r"\s*(\d+)", value or "")
+    return min(int(found[1]), limit) if found else 1
+
+
+def _html_cell_text(cell: Any, cells: _Cells) -> str:
+    """A cell's paragraphs joined with one space on one line."""
+    lines = _HtmlLines(cells)
+    lines.walk(cell)
+    lines.end_line()
+    return _cell_text(" ".join(lines.lines))
+
+
+def _html_rows(table: Any, cells: _Cells) -> list[list[str]]:
+    """Rows of a table on its column grid, as _docx_rows gives them: a colspan fills its first column, a
+    rowspan repeats the top cell's text (as _Carried) in every row it covers."""
+    trs = _html_table_rows(table)
+    rows: list[list[str]] = []
+    # column → (rows still covered, text, colspan) of a cell spanning down from a row above
+    pending: dict[int, tuple[int, str, int]] = {}
+
+    def carry(row: list[str], column: int) -> None:
+        carried.add(column)
+        left, text, width = pending.pop(column)
+        row += [_Carried(text)] + [""] * (width - 1)
+        if left > 1:
+            pending[column] = (left - 1, text, width)
+
+    for index, tr in enumerate(trs):
+        row: list[str] = []
+        carried: set[int] = set()
+        covering = set(pending)
+        for cell in _html_cells(tr):
+            while len(row) in pending:
+                carry(row, len(row))
+            width = max(1, _span(cell.get("colspan"), MAX_HTML_COLSPAN))
+            height = _span(cell.get("rowspan"), MAX_HTML_ROWSPAN)
+            height = len(trs) - index if height == 0 else min(height, len(trs) - index)
+            text = _html_cell_text(cell, cells)
+            if height > 1:
+                pending[len(row)] = (height - 1, text, width)
+            row += [text] + [""] * (width - 1)
+            if len(row) > MAX_COLUMNS:
+                raise _stopped(f"表格超过 {MAX_COLUMNS} 列")
+        for column in sorted(c for c in pending if c >= len(row)):
+            row += [""] * (column - len(row))
+            carry(row, column)
+        for column in [c for c in covering - carried if c in pending]:
+            # a cell of this row overlapped the spanning cell (a malformed table): the span still ends
+            left, text, width = pending.pop(column)
+            if left > 1:
+                pending[column] = (left - 1, text, width)
+        rows.append(row)
+        cells.add_row(row, len(rows))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Text
 # ---------------------------------------------------------------------------------------------------------
 
@@ -823,6 +1285,8 @@ _READERS: dict[str, Callable[[bytes], str]] = {
     "xlsx": _read_xlsx,
     "pdf": _read_pdf,
     "doc": _read_doc,
+    "xls": _read_xls,
+    "html": _read_html,
     "csv": _read_csv,
     "text": _read_text,
 }

@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from core.documents import Explanation, explain_plan, parse_plan
 from core.models import Plan
 from core.pipeline import PreparedTask, content_hash, prepare
-from core.readers import read_document
 from core.units import UnitDirectory
 from core.workdays import WorkCalendar
+from duban.reading import ReadLimits, read_bounded
 from storage import plans
 from storage.db import session_scope
 from storage.locks import serialize_imports
@@ -41,10 +41,12 @@ def read_plan(
     issued: date | None = None,
     title: str | None = None,
     calendar: WorkCalendar | None = None,
+    limits: ReadLimits | None = None,
 ) -> tuple[Plan, list[PreparedTask], str]:
-    """Read a file of any supported format (.docx/.xlsx/.pdf/.doc/text, told by its magic bytes and name),
-    parse it and resolve its deadlines; raises DocumentError with a Chinese message."""
-    text = read_document(data, filename, max_bytes=max_bytes)
+    """Read a file of any supported format (.docx/.xlsx/.xls/.pdf/.doc/.html/text, told by its magic bytes
+    and name) in a bounded child process, parse it and resolve its deadlines; raises DocumentError with a
+    Chinese message. limits: the reading process's time and memory (default: ReadLimits.from_env())."""
+    text = read_bounded(data, filename, max_bytes=max_bytes, limits=limits)
     plan = parse_plan(text, year=year, issued=issued, title=title)
     return plan, prepare(plan, calendar=calendar), content_hash(text)
 
@@ -58,7 +60,7 @@ def explain_document(
     issued: date | None = None,
 ) -> Explanation:
     """How a file is read (outline levels, table columns, tasks with their confidence); stores nothing."""
-    return explain_plan(read_document(data, filename, max_bytes=max_bytes), year=year, issued=issued)
+    return explain_plan(read_bounded(data, filename, max_bytes=max_bytes), year=year, issued=issued)
 
 
 def import_document(

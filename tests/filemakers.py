@@ -367,3 +367,133 @@ def number_paragraph(paragraph: object, num_id: int, level: int = 0) -> None:
     p_pr.append(
         parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>')
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# .html (a web page, or Word's "save as web page") and .xls (xlwt)
+# ---------------------------------------------------------------------------------------------------------
+
+_CJK_PAIR = re.compile(r"(?<=[\u4e00-\u9fff])(?=[\u4e00-\u9fff])")
+
+
+def _wrap_source(text: str, width: int = 24) -> str:
+    """Text as an editor writes it into HTML source: long runs broken between two Chinese characters."""
+    out, since = [], 0
+    for piece in _CJK_PAIR.split(text):
+        out.append(piece)
+        since += len(piece)
+        if since >= width:
+            out.append("\n      ")
+            since = 0
+    return "".join(out).rstrip()
+
+
+def make_html(
+    parts: PlanParts,
+    *,
+    merge_columns: tuple[int, ...] = (1,),
+    split_column: int | None = 2,
+    encoding: str = "utf-8",
+    meta: bool = True,
+    word: bool = False,
+) -> bytes:
+    """A published web page: navigation, scripts and a footer around paragraphs, one table (rowspans for
+    merged cells, multi-paragraph cells), paragraphs. With word=True, the markup Word writes when a document
+    is saved as a web page (MsoNormal paragraphs, o:p, conditional comments, an XML island, hidden spans)."""
+
+    def paragraph(line: str) -> str:
+        text = _wrap_source(escape(line))
+        if word:
+            return f"<p class=MsoNormal><span style='font-family:宋体'>{text}</span><o:p></o:p></p>"
+        return f"<p>{text}</p>"
+
+    head = [f'<meta http-equiv="Content-Type" content="text/html; charset={encoding}">'] if meta else []
+    if word:
+        head += [
+            "<!--[if gte mso 9]><xml><w:WordDocument><w:View>Print</w:View></w:WordDocument></xml><![endif]-->",
+            "<style><!-- p.MsoNormal {margin:0cm; font-size:10.5pt} --></style>",
+        ]
+        body = ["<body lang=ZH-CN style='tab-interval:21.0pt'><div class=WordSection1>"]
+    else:
+        head += ["<title>政务公开_测试区人民政府</title>", "<script>var menu = '首页 政务公开';</script>"]
+        body = [
+            "<body>",
+            '<div class="top-nav"><a href="/">首页</a> | <a href="/zwgk/">政务公开</a></div>',
+            "<nav><ul><li>机构设置</li><li>政策文件</li></ul></nav>",
+            '<div class="breadcrumb">当前位置：首页 &gt; 政务公开 &gt; 通知公告</div>',
+            '<div class="article">',
+        ]
+    body += [paragraph(line) for line in parts.before]
+    if parts.rows:
+        covered: set[tuple[int, int]] = set()
+        spans: dict[tuple[int, int], int] = {}
+        for column in merge_columns:
+            for top, bottom in merge_runs(parts.rows, column):
+                spans[(top, column)] = bottom - top + 1
+                covered.update((r, column) for r in range(top + 1, bottom + 1))
+        table_class = " class=MsoTableGrid border=1 cellspacing=0" if word else ' border="1"'
+        body.append(f"<table{table_class}>")
+        for r, row in enumerate(parts.rows):
+            cells = []
+            for c, value in enumerate(row):
+                if (r, c) in covered:
+                    continue
+                tag = "th" if r == 0 and not word else "td"
+                rowspan = f' rowspan="{spans[(r, c)]}"' if (r, c) in spans else ""
+                pieces = _split_cell(value) if c == split_column and r > 0 else [value]
+                inner = "".join(paragraph(p) for p in pieces) if len(pieces) > 1 or word else escape(value)
+                cells.append(f"<{tag}{rowspan}>{inner}</{tag}>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        body.append("</table>")
+    body += [paragraph(line) for line in parts.after]
+    if word:
+        body += [
+            "<p class=MsoNormal><span style='display:none;mso-hide:all'>批注：请核对</span></p>",
+            "</div>",
+        ]
+    else:
+        body += [
+            "</div>",
+            '<div class="bdsharebuttonbox"><a>分享到微信</a></div>',
+            "<footer>主办：测试区人民政府办公室 版权所有</footer>",
+            "<script>document.write('访问量');</script>",
+        ]
+    xmlns = ' xmlns:o="urn:schemas-microsoft-com:office:office"' if word else ""
+    page = f"<!DOCTYPE html>\n<html{xmlns}>\n<head>\n" + "\n".join(head) + "\n</head>\n"
+    page += "\n".join(body) + "\n</body>\n</html>\n"
+    return page.encode(encoding)
+
+
+def make_xls(parts: PlanParts, *, merge_columns: tuple[int, ...] = (1,)) -> bytes:
+    """A legacy Excel workbook like make_xlsx's: an unrelated first sheet, then the plan sheet."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    book.add_sheet("说明").write(0, 0, "本工作簿由测试生成")
+    sheet = book.add_sheet("任务分解表")
+    width = len(parts.rows[0]) if parts.rows else 1
+    row_number = 0
+    for line in parts.before:
+        sheet.write_merge(row_number, row_number, 0, max(0, width - 1), line)
+        row_number += 1
+    first_table_row = row_number
+    merged: dict[tuple[int, int], int] = {}
+    covered: set[tuple[int, int]] = set()
+    for column in merge_columns:
+        for top, bottom in merge_runs(parts.rows, column):
+            merged[(top, column)] = bottom
+            covered.update((r, column) for r in range(top + 1, bottom + 1))
+    for r, row in enumerate(parts.rows):
+        for c, value in enumerate(row):
+            stored: object = int(value) if value.isdigit() and len(value) < 6 else value
+            if (r, c) in merged:
+                sheet.write_merge(first_table_row + r, first_table_row + merged[(r, c)], c, c, stored)
+            elif (r, c) not in covered and value:
+                sheet.write(first_table_row + r, c, stored)
+        row_number += 1
+    for line in parts.after:
+        sheet.write(row_number + 1, 0, line)
+        row_number += 1
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -13,6 +13,7 @@ pytest.importorskip("openpyxl", reason="需要 openpyxl（pip install openpyxl�
 pytest.importorskip("pdfplumber", reason="需要 pdfplumber（pip install pdfplumber）")
 pytest.importorskip("reportlab", reason="需要 reportlab（pip install reportlab）")
 
+import hostile
 from bot_harness import BEFORE_DIGEST, TODAY, Clock, import_plan, make_context, running, say
 from botapi import FakeTelegram
 from filemakers import make_docx, make_pdf, make_xlsx, table_parts
@@ -21,6 +22,7 @@ from telegram.ext import Application
 
 from bot import imports, texts
 from core.deadlines import resolve
+from core.readers import STOPPED
 from duban.context import AppContext
 from storage import subscriptions
 from storage.db import session_scope
@@ -595,3 +597,33 @@ async def test_a_stale_review_button_does_not_override_a_later_setdue(
     answer = await press(fake, ADMIN, listing, f"#{midyear} → 6月30日")
     assert answer["text"] == imports.STALE_SUGGESTION.format(task=midyear, date="2026-09-15")
     assert task_rows(ctx)["组织一次档案开放业务培训"].due == date(2026, 9, 15)
+
+
+async def test_hostile_files_get_one_sentence_and_the_bot_keeps_answering(
+    app: Application, fake: FakeTelegram, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files that hung or exhausted a reading thread before reading was bounded: four sent at once, one of
+    # them slow under every declared limit (stopped by the time limit, lowered here to 3 s).
+    monkeypatch.setenv("DUBAN_READ_TIMEOUT_SECONDS", "3")
+    files = {
+        "slow.pdf": hostile.slow_pdf(),
+        "roman.docx": hostile.docx_numbering_roman(),
+        "far.xlsx": hostile.xlsx_far_cell(),
+        "dense.pdf": hostile.pdf_dense_page(),
+    }
+    for name, data in files.items():
+        fake.user_document(ADMIN, name, data)
+    asked = fake.user_message(OFFICER, "/help")
+    await fake.wait_for(chat_id=OFFICER, after=asked["message_id"], timeout=5)
+    # answered while the slow file is still being read
+    assert not [m for m in fake.sent(ADMIN) if "读取超过" in m["text"]]
+    answers = await fake.wait_for(lambda m: m["text"].startswith(STOPPED), chat_id=ADMIN, count=4, timeout=15)
+    assert sorted(m["text"].removeprefix(STOPPED) for m in answers) == sorted(
+        [
+            "（读取超过 3 秒）",
+            "（编号起始值 100000000000 超出范围）",
+            "（表格超过 1000 列）",
+            "（第 1 页的绘制指令达 10.3 MB）",
+        ]
+    )
+    assert plans_and_tasks(ctx) == (0, 0)

@@ -20,7 +20,17 @@ pytest.importorskip("pdfplumber", reason="需要 pdfplumber（pip install pdfplu
 pytest.importorskip("reportlab", reason="需要 reportlab（pip install reportlab）")
 
 import filemakers
-from filemakers import PlanParts, make_docx, make_ole, make_pdf, make_xlsx, make_zip, table_parts
+from filemakers import (
+    PlanParts,
+    make_docx,
+    make_html,
+    make_ole,
+    make_pdf,
+    make_xls,
+    make_xlsx,
+    make_zip,
+    table_parts,
+)
 from sqlalchemy import Engine
 
 from core import readers
@@ -40,7 +50,10 @@ from storage.db import init_db, make_engine, session_scope
 def good(fmt: str) -> bytes:
     """A well-formed file of the project's table fixture."""
     parts = table_parts((FIXTURES / "plan_table.txt").read_text(encoding="utf-8"))
-    return {"docx": make_docx, "xlsx": make_xlsx, "pdf": make_pdf}[fmt](parts)
+    if fmt == "xls":
+        pytest.importorskip("xlwt", reason="需要 xlwt（pip install xlwt）来生成 .xls 测试文件")
+    makers = {"docx": make_docx, "xlsx": make_xlsx, "xls": make_xls, "pdf": make_pdf, "html": make_html}
+    return makers[fmt](parts)
 
 
 def noise(size: int, seed: int) -> bytes:
@@ -92,6 +105,16 @@ def empty_workbook(sheets: int) -> bytes:
     book = openpyxl.Workbook()
     for index in range(1, sheets):
         book.create_sheet(f"空表{index}")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def empty_xls() -> bytes:
+    """A legacy workbook whose only sheet is empty."""
+    xlwt = pytest.importorskip("xlwt", reason="需要 xlwt（pip install xlwt）来生成 .xls 测试文件")
+    book = xlwt.Workbook()
+    book.add_sheet("Sheet1")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -223,10 +246,10 @@ CASES: list[tuple[str, str, Callable[[], bytes], str]] = [
     ("encrypted-pdf", "plan.pdf", lambda: filemakers.make_encrypted_pdf(), "^该PDF 文件" + PASSWORD),
     # Other formats
     (
-        "xls-ole",
+        "xls-ole-without-sheets",
         "plan.xls",
         lambda: make_ole(["Workbook"]),
-        r"不支持旧版 Excel 工作簿（\.xls），请.*另存为 \.xlsx",
+        r"^无法读取该旧版 Excel 工作簿（\.xls）",
     ),
     ("ppt-ole", "plan.ppt", lambda: make_ole(["PowerPoint Document"]), r"^不支持 PowerPoint 演示文稿"),
     ("unknown-ole", "plan.doc", lambda: make_ole(["Something"]), r"^无法识别该旧版 Word 文档"),
@@ -279,6 +302,36 @@ CASES: list[tuple[str, str, Callable[[], bytes], str]] = [
     ),
     ("csv-without-tasks", "plan.csv", lambda: "姓名,电话\n张三,123\n".encode(), NO_TASKS),
     ("txt-without-tasks", "plan.txt", lambda: "请各单位知悉。\n".encode(), NO_TASKS),
+    # Web pages and legacy workbooks
+    ("noise-html", "plan.html", lambda: noise(5000, 16), r"^无法识别该网页文件的编码"),
+    (
+        "html-tag-then-noise",
+        "plan.doc",
+        lambda: b"<html><body>" + noise(3000, 17),
+        r"^无法识别该网页文件的编码",
+    ),
+    (
+        "html-markup-only",
+        "plan.html",
+        lambda: b"<html><head><title>t</title><script>var a;</script></head><body><br></body></html>",
+        r"^网页文件（\.html）中没有任何文字$",
+    ),
+    (
+        "html-unclosed-tags",
+        "plan.htm",
+        lambda: b"<html><body><table><tr><td><p><b",
+        r"^网页文件（\.html）中没有任何文字$",
+    ),
+    ("html-without-tasks", "plan.htm", lambda: "<p>请各单位知悉。</p>".encode("gbk"), NO_TASKS),
+    (
+        "html-nav-only",
+        "plan.html",
+        lambda: "<html><nav>首页 政务公开</nav></html>".encode(),
+        r"没有任何文字$",
+    ),
+    ("truncated-xls-half", "plan.xls", lambda: good("xls")[: len(good("xls")) // 2], BROKEN),
+    ("truncated-xls-tail", "plan.xls", lambda: good("xls")[:-700], BROKEN),
+    ("empty-xls", "plan.xls", empty_xls, r"^该 Excel 工作簿是空的，没有任何内容$"),
 ]
 IDS = [case[0] for case in CASES]
 

@@ -1,4 +1,5 @@
-"""Office files → plan text: .docx, .xlsx, .pdf and .doc versions of the seeds and fixtures read as their text."""
+"""Office files → plan text: .docx, .xlsx, .xls, .pdf, .html and .doc versions of the seeds and fixtures read
+as their text."""
 
 from __future__ import annotations
 
@@ -22,7 +23,17 @@ pytest.importorskip("pdfplumber", reason="需要 pdfplumber（pip install pdfplu
 pytest.importorskip("reportlab", reason="需要 reportlab（pip install reportlab）")
 
 import filemakers
-from filemakers import PlanParts, make_docx, make_pdf, make_xlsx, outline_parts, prose_parts, table_parts
+from filemakers import (
+    PlanParts,
+    make_docx,
+    make_html,
+    make_pdf,
+    make_xls,
+    make_xlsx,
+    outline_parts,
+    prose_parts,
+    table_parts,
+)
 
 from core import readers
 from core.documents import parse_plan
@@ -50,7 +61,11 @@ SOURCES = {
     "plan_prose.txt": "prose",
     "plan_prose_bare.txt": "prose",
 }
-FORMATS = {"table": ("docx", "xlsx", "pdf"), "outline": ("docx", "xlsx", "pdf"), "prose": ("docx", "pdf")}
+FORMATS = {
+    "table": ("docx", "xlsx", "xls", "pdf", "html"),
+    "outline": ("docx", "xlsx", "xls", "pdf", "html"),
+    "prose": ("docx", "pdf", "html"),
+}
 CASES = [(source, fmt) for source, shape in SOURCES.items() for fmt in FORMATS[shape]]
 READ_TIMES: dict[tuple[str, str], float] = {}
 
@@ -73,14 +88,21 @@ def parts_of(source: str) -> PlanParts:
 def built(source: str, fmt: str) -> bytes:
     """The office file of a source in one format: merged 任务名称 cells, multi-paragraph cells, page breaks."""
     parts, shape = parts_of(source), SOURCES[source]
+    if fmt == "xls":
+        pytest.importorskip("xlwt", reason="需要 xlwt（pip install xlwt）来生成 .xls 测试文件")
     if shape == "outline":
         if fmt == "docx":
             return make_docx(parts, merge_columns=(0, 1), split_column=None, header_span=True)
         if fmt == "xlsx":
             return make_xlsx(parts, merge_columns=(0, 1))
+        if fmt == "xls":
+            return make_xls(parts, merge_columns=(0, 1))
+        if fmt == "html":
+            return make_html(parts, merge_columns=(0, 1), split_column=None)
         # A section spans more rows than fit on a page, which reportlab cannot draw: subsections only.
         return make_pdf(parts, merge_columns=(1,), col_widths=(60, 90, 180, 50, 80))
-    return {"docx": make_docx, "xlsx": make_xlsx, "pdf": make_pdf}[fmt](parts)
+    makers = {"docx": make_docx, "xlsx": make_xlsx, "xls": make_xls, "pdf": make_pdf, "html": make_html}
+    return makers[fmt](parts)
 
 
 @cache
@@ -136,7 +158,7 @@ def test_format_reads_as_the_text_version(source: str, fmt: str) -> None:
     )
 
 
-@pytest.mark.parametrize("fmt", ["docx", "xlsx", "pdf"])
+@pytest.mark.parametrize("fmt", ["docx", "xlsx", "xls", "pdf", "html"])
 def test_pudong_keeps_only_the_table_tasks(fmt: str) -> None:
     # 001 has numbered prose items and a 任务分解表; as for the text, only the table's 78 tasks count.
     plan = read_built("001", fmt)
@@ -442,6 +464,205 @@ def test_doc_without_antiword_says_how_to_convert(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(DocumentError, match="另存为") as caught:
         read_document((FIXTURES / "plan_table.doc").read_bytes(), "plan.doc")
     assert "antiword" in str(caught.value) and ".docx" in str(caught.value)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# .html (web pages, Word saved as a web page) and .xls
+# ---------------------------------------------------------------------------------------------------------
+
+
+def html_lines(body: str) -> list[str]:
+    """The lines read from a page with this body."""
+    page = f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{body}</body></html>"
+    return read_document(page.encode(), "page.html").split("\n")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "meta"),
+    [("utf-8", True), ("utf-8", False), ("gbk", True), ("gbk", False), ("gb18030", True), ("gb2312", True)],
+)
+def test_html_encodings_with_and_without_a_declared_charset(encoding: str, meta: bool) -> None:
+    data = make_html(parts_of("plan_table.txt"), encoding=encoding, meta=meta)
+    assert_same_tasks(text_plan("plan_table.txt"), read_plan_of(data, "plan.htm"))
+
+
+@pytest.mark.parametrize("bom", ["utf-8-sig", "utf-16"])
+def test_html_with_a_byte_order_mark(bom: str) -> None:
+    page = make_html(parts_of("plan_table.txt"), meta=False).decode("utf-8")
+    assert_same_tasks(text_plan("plan_table.txt"), read_plan_of(page.encode(bom), "plan.html"))
+
+
+def test_html_charset_declared_gb2312_holds_gbk_characters() -> None:
+    # 镕 and 堃 are in GBK but not in GB2312; pages declare gb2312 and use them anyway.
+    page = "<html><head><meta charset=gb2312></head><body><p>联系人：朱镕、王堃</p></body></html>"
+    assert read_document(page.encode("gbk"), "page.html") == "联系人：朱镕、王堃"
+
+
+def test_html_declared_charset_that_the_bytes_contradict() -> None:
+    # A site re-encoded to UTF-8 whose template still says gb2312; and a Big5 page that says so.
+    utf8 = "<html><head><meta charset=gb2312></head><body><p>各单位：</p></body></html>".encode()
+    big5 = "<html><head><meta charset=big5></head><body><p>各單位：請認真落實</p></body></html>".encode(
+        "big5"
+    )
+    assert read_document(utf8, "a.html") == "各单位："
+    assert read_document(big5, "b.html") == "各單位：請認真落實"
+
+
+@pytest.mark.parametrize("source", ["plan_table.txt", "000", "plan_outline.txt"])
+def test_html_table_reads_line_for_line_as_the_same_word_table(source: str) -> None:
+    # Same paragraphs, same merged cells (rowspan ↔ vMerge), same multi-paragraph cells: the same lines.
+    parts = parts_of(source)
+    if SOURCES[source] == "outline":
+        docx_data = make_docx(parts, merge_columns=(0, 1), split_column=None)
+        html_data = make_html(parts, merge_columns=(0, 1), split_column=None)
+    else:
+        docx_data = make_docx(parts, merge_columns=(1, 3))
+        html_data = make_html(parts, merge_columns=(1, 3))
+    assert read_document(html_data, "plan.html") == read_document(docx_data, "plan.docx")
+
+
+def test_html_rowspan_and_colspan_follow_the_word_convention() -> None:
+    lines = html_lines(
+        "<table>"
+        "<tr><th>序号</th><th>任务名称</th><th>任务内容</th><th>责任单位</th><th>时间节点</th></tr>"
+        "<tr><td>1</td><td rowspan='2'>公开</td><td>甲</td><td rowspan=3 colspan=2>区教育局　3月底前</td></tr>"
+        "<tr><td>2</td><td>乙</td></tr>"
+        "<tr><td rowspan=2>3</td><td>解读</td><td>丙</td></tr>"
+        "<tr><td>解读</td><td>丁</td><td>区财政局</td><td>6月底前</td></tr>"
+        "<tr><td colspan=5>二、其他事项</td></tr>"
+        "</table>"
+    )
+    assert lines == [
+        "序号\t任务名称\t任务内容\t责任单位\t时间节点",
+        "1\t公开\t甲\t区教育局 3月底前",
+        # a merged 任务名称 stays empty (parse_plan: same item as above), a merged unit cell repeats
+        "2\t\t乙\t区教育局 3月底前",
+        "3\t解读\t丙\t区教育局 3月底前",
+        # a row under a rowspan'd 序号 continues the row above: its carried cells stay empty
+        "\t解读\t丁\t区财政局\t6月底前",
+        "二、其他事项",
+    ]
+
+
+def test_html_malformed_spans_keep_the_grid() -> None:
+    lines = html_lines(
+        "<table><tr><td rowspan=3>甲</td><td colspan='2px'>乙</td><td colspan=x>丙</td></tr>"
+        "<tr><td>丁</td><td colspan=2>戊</td></tr>"
+        "<tr><td rowspan=99999999>己</td><td rowspan=0>庚</td></tr><tr><td>辛</td></tr></table>"
+    )
+    # Not a task table: one cell per line, each row closed by a blank line (as for Word); spans end with the
+    # table (rowspan=0 means "to the end"), and a row's own cells fill the columns no span covers.
+    assert lines == ["甲", "乙", "丙", "", "甲", "丁", "戊", "", "甲", "己", "庚", "", "辛", "己", "庚", ""]
+
+
+def test_html_drops_scripts_styles_navigation_and_hidden_text() -> None:
+    text = read_document(make_html(parts_of("plan_table.txt")), "plan.html")
+    for chrome in (
+        "首页",
+        "机构设置",
+        "当前位置",
+        "分享到微信",
+        "版权所有",
+        "访问量",
+        "var menu",
+        "政务公开_测试区",
+    ):
+        assert chrome not in text
+    word = read_document(make_html(parts_of("plan_table.txt"), word=True), "plan.html")
+    assert "批注" not in word and "WordDocument" not in word and "Print" not in word
+
+
+def test_html_blocks_breaks_and_wrapped_source_lines() -> None:
+    lines = html_lines(
+        "<h1>关于印发\n   工作要点的通知</h1><div>各单位：<br>现将<b>要点</b>印发\n给你们。</div>"
+        "<ul><li>一、加强 政策\tGB/T\n9704 解读</li><li>二、<span>做好</span>回应</li></ul>"
+        "<pre>第一行\n第二行</pre><p>&nbsp;&nbsp;&nbsp;&nbsp;（一）推进决策公开。&nbsp;</p>"
+    )
+    assert lines == [
+        "关于印发工作要点的通知",
+        "各单位：",
+        "现将要点印发给你们。",
+        "一、加强 政策 GB/T 9704 解读",
+        "二、做好回应",
+        "第一行",
+        "第二行",
+        "（一）推进决策公开。",
+    ]
+
+
+def test_html_page_laid_out_in_a_table_reads_the_task_table_inside() -> None:
+    # Old portals put the whole page in a layout table; the task table sits in one of its cells.
+    page = make_html(parts_of("plan_table.txt")).decode()
+    start, end = page.index('<div class="article">'), page.rindex("</table>") + len("</table>")
+    framed = (
+        page[:start]
+        + "<table width=980><tr><td class='leftmenu' width=200>栏目导航</td><td>"
+        + page[start:end]
+        + "</td></tr></table>"
+        + page[end:]
+    )
+    assert_same_tasks(text_plan("plan_table.txt"), read_plan_of(framed.encode(), "plan.html"))
+
+
+@pytest.mark.parametrize("filename", ["plan.doc", "plan.xls", "plan.txt", "plan"])
+def test_word_saved_as_a_web_page_under_another_name_is_read(filename: str) -> None:
+    # Word's "save as web page" kept the .doc name: GB2312 declared, MsoNormal paragraphs, o:p, XML islands.
+    for source in ("plan_table.txt", "plan_prose.txt"):
+        parts = parts_of(source)
+        data = make_html(parts, word=True, encoding="gb18030").replace(b"gb18030", b"gb2312")
+        assert_same_tasks(text_plan(source), read_plan_of(data, filename))
+
+
+def test_html_sniffed_after_a_leading_comment_or_xml_declaration() -> None:
+    body = "<html><body><p>各单位：</p></body></html>"
+    for head in (
+        "<!-- saved from url=(0042)http://www.example.gov.cn/ -->\n",
+        '<?xml version="1.0" encoding="gbk"?>\n',
+    ):
+        assert read_document((head + body).encode("gbk"), "plan.txt") == "各单位："
+
+
+def test_xls_reads_line_for_line_as_the_same_xlsx() -> None:
+    pytest.importorskip("xlwt", reason="需要 xlwt（pip install xlwt）来生成 .xls 测试文件")
+    for source, merges in (("plan_table.txt", (1, 3)), ("000", (1,)), ("plan_outline.txt", (0, 1))):
+        parts = parts_of(source)
+        xls = read_document(make_xls(parts, merge_columns=merges), "plan.xls")
+        assert xls == read_document(make_xlsx(parts, merge_columns=merges, start_column=1), "plan.xlsx")
+
+
+def test_xls_values_print_as_written() -> None:
+    xlwt = pytest.importorskip("xlwt", reason="需要 xlwt（pip install xlwt）来生成 .xls 测试文件")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("表")
+    for column, value in enumerate(["序号", "任务内容", "责任单位", "时间节点", "数量", "完成"]):
+        sheet.write(0, column, value)
+    sheet.write(1, 0, 1)
+    sheet.write(1, 1, "做好政策解读")
+    sheet.write(1, 2, "区教育局")
+    sheet.write(1, 3, date(2024, 3, 31), xlwt.easyxf(num_format_str="yyyy-mm-dd"))
+    sheet.write(1, 4, 2.5)
+    sheet.write(1, 5, True)
+    out = io.BytesIO()
+    book.save(out)
+    lines = read_document(out.getvalue(), "plan.xls").split("\n")
+    assert lines[1] == "1\t做好政策解读\t区教育局\t2024-03-31\t2.5\t是"
+
+
+def test_xls_under_an_xlsx_name_is_read_by_its_magic_bytes() -> None:
+    pytest.importorskip("xlwt", reason="需要 xlwt（pip install xlwt）来生成 .xls 测试文件")
+    data = built("plan_table.txt", "xls")
+    assert_same_tasks(text_plan("plan_table.txt"), read_plan_of(data, "plan.xlsx"))
+
+
+def test_html_and_xls_reader_speed() -> None:
+    pytest.importorskip("xlwt", reason="需要 xlwt（pip install xlwt）来生成 .xls 测试文件")
+    # 001 (78 table tasks) read 5 times each: well under the half second an office file may take.
+    for fmt in ("html", "xls"):
+        data = built("001", fmt)
+        started = time.perf_counter()
+        for _ in range(5):
+            read_document(data, f"plan.{fmt}")
+        assert (time.perf_counter() - started) / 5 < 0.5, fmt
 
 
 # ---------------------------------------------------------------------------------------------------------
