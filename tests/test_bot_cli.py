@@ -98,7 +98,7 @@ def test_digest_prints_without_a_token(
     ("args", "message"),
     [
         (("--send",), "请先设置环境变量 DUBAN_TELEGRAM_TOKEN"),
-        (("--unit", "公安局"), "没有找到单位“公安局”。最接近的是："),
+        (("--unit", "公安局"), "没有找到单位“公安局”。没有名称相近的单位"),
         (("--date", "3月27日"), "--date 需要 YYYY-MM-DD 格式的日期"),
     ],
 )
