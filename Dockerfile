@@ -8,14 +8,14 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY core ./core
 COPY storage ./storage
 COPY bot ./bot
 COPY jobs ./jobs
 COPY duban ./duban
 RUN python -m venv /opt/duban \
-    && /opt/duban/bin/pip install --no-cache-dir . \
+    && /opt/duban/bin/pip install --no-cache-dir -c requirements.lock '.[postgres]' \
     && /opt/duban/bin/duban --help > /dev/null
 
 # --- run: the virtualenv, antiword for .doc plans, a Chinese font for charts, a non-root user, /data ------

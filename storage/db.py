@@ -72,7 +72,12 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     # A bot runs for months: pre-ping replaces connections the server or the network dropped meanwhile.
-    engine = create_engine(url, pool_pre_ping=url.startswith("postgresql"))
+    try:
+        engine = create_engine(url, pool_pre_ping=url.startswith("postgresql"))
+    except ModuleNotFoundError as exc:  # the PostgreSQL driver is an extra
+        raise UnsupportedDatabase(
+            f"使用 PostgreSQL 需要安装其驱动（缺少 {exc.name}）：pip install 'duban[postgres]'"
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

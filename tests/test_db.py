@@ -289,3 +289,20 @@ def test_concurrent_retries_of_a_failed_send_exactly_one_wins(engine: Engine) ->
     with session_scope(engine) as s:
         row = ledger.delivery(s, chat_id=9, day=DAY)
         assert row is not None and row.attempts == 2 and row.status == ledger.CLAIMED
+
+
+def test_a_postgresql_url_without_the_driver_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from storage.db import UnsupportedDatabase, make_engine
+
+    real_import = builtins.__import__
+
+    def no_psycopg(name: str, *args: object, **kwargs: object) -> object:
+        if name == "psycopg" or name.startswith("psycopg."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_psycopg)
+    with pytest.raises(UnsupportedDatabase, match=r"pip install 'duban\[postgres\]'"):
+        make_engine("postgresql://u@127.0.0.1:1/x")
