@@ -13,6 +13,7 @@ import codecs
 import contextlib
 import csv
 import io
+import itertools
 import re
 import shutil
 import subprocess
@@ -773,22 +774,134 @@ class _PdfBlock:
 
 
 def _read_pdf(data: bytes) -> str:
-    """Ruled tables as tab rows, other text as paragraphs rejoined across line and page breaks."""
+    """Ruled tables as tab rows, other text as paragraphs rejoined across line and page breaks.
+
+    A page without drawn lines and without a table header is read through pdfium (its text and character
+    boxes, about 15× faster than laying the page out); pdfplumber lays out the pages where a table may be,
+    for its table finding.
+    """
     import pdfplumber  # imported here so `core` loads without it
 
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         if len(pdf.pages) > MAX_PDF_PAGES:
             raise DocumentError(f"PDF 页数过多（{len(pdf.pages)} 页），上限为 {MAX_PDF_PAGES} 页")
         _check_pdf_content(pdf.pages)
+        fast = _pdfium_document(data, len(pdf.pages))
         blocks: list[_PdfBlock] = []
         has_text = False
-        for page in pdf.pages:
-            has_text = has_text or bool(page.chars)
-            blocks += _pdf_page(page.dedupe_chars())
+        for index, page in enumerate(pdf.pages):
+            lines = _pdfium_page_lines(fast[index]) if fast is not None else None
+            if lines is not None:
+                has_text = has_text or bool(lines)
+                blocks += _line_blocks(lines, float(page.height), float(page.width))
+            else:
+                has_text = has_text or bool(page.chars)
+                blocks += _pdf_page(page.dedupe_chars())
             page.close()
+        if fast is not None:
+            fast.close()
     if not has_text:
         raise DocumentError("此PDF没有可提取的文字（可能是扫描件）")
     return "\n".join(_pdf_lines(blocks))
+
+
+def _pdfium_document(data: bytes, pages: int) -> Any:
+    """The PDF opened with pdfium for fast text, or None (pdfplumber then reads every page)."""
+    try:
+        import pypdfium2
+
+        document = pypdfium2.PdfDocument(data)
+    except Exception:  # pdfium refuses what pdfplumber took: read everything the slow, proven way
+        return None
+    if len(document) != pages:
+        document.close()
+        return None
+    return document
+
+
+# Pages with more drawn paths than this may hold a ruled table (a red rule under a title is one or two).
+_MAX_PLAIN_PATHS = 2
+# Characters pdfium reports that are no text: NUL, the noncharacters it uses for unknown glyphs.
+_NO_CHAR = frozenset({0, 0xFFFE, 0xFFFF})
+
+
+def _pdfium_page_lines(document_page: Any) -> list[dict[str, Any]] | None:
+    """A plain page's text lines as pdfplumber gives them (text, x0, x1, top, bottom, size), or None when
+    the page may hold a table (drawn lines, or a 序号 header) and needs laying out."""
+    import pypdfium2.raw as pdfium_c
+
+    objects = document_page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2)
+    if next(itertools.islice(objects, _MAX_PLAIN_PATHS, None), None) is not None:
+        return None  # more drawn paths than a plain page has
+    textpage = document_page.get_textpage()
+    try:
+        if any(hint in textpage.get_text_range() for hint in _HEADER_HINTS):
+            return None
+        height = document_page.get_height()
+        chars: list[tuple[float, float, float, float, float, str]] = []
+        for i in range(textpage.count_chars()):
+            code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
+            if code in _NO_CHAR or pdfium_c.FPDFText_IsGenerated(textpage.raw, i) == 1 or chr(code) in "\r\n":
+                continue
+            left, bottom, right, top = textpage.get_charbox(i, loose=True)
+            size = float(pdfium_c.FPDFText_GetFontSize(textpage.raw, i))
+            chars.append((height - top, height - bottom, left, right, size, chr(code)))
+    finally:
+        textpage.close()
+    return _char_lines(chars)
+
+
+def _char_lines(chars: list[tuple[float, float, float, float, float, str]]) -> list[dict[str, Any]]:
+    """Characters (top, bottom, left, right, size, char) grouped into lines the way pdfplumber does: tops
+    within 3 pt make one line, read left to right, a gap over 3 pt is a space, overprinted duplicates once."""
+    lines: list[list[tuple[float, float, float, float, float, str]]] = []
+    for char in sorted(chars, key=lambda c: c[0]):
+        if lines and abs(lines[-1][0][0] - char[0]) <= 3:
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    out: list[dict[str, Any]] = []
+    for line in lines:
+        line.sort(key=lambda c: c[2])
+        text, previous = "", None
+        for top, _bottom, left, right, _size, char in line:
+            if (
+                previous is not None
+                and char == previous[5]
+                and abs(left - previous[2]) < 1
+                and abs(top - previous[0]) < 1
+            ):
+                continue  # the same glyph printed twice (fake bold)
+            if previous is not None and left - previous[3] > 3 and not char.isspace():
+                text += " "
+            text += char
+            previous = (top, _bottom, left, right, _size, char)
+        if text.strip():
+            out.append(
+                {
+                    "text": text.strip(),
+                    "x0": line[0][2],
+                    "x1": max(c[3] for c in line),
+                    "top": min(c[0] for c in line),
+                    "bottom": max(c[1] for c in line),
+                    "size": max(c[4] for c in line) or 10.0,
+                }
+            )
+    return out
+
+
+def _line_blocks(lines: list[dict[str, Any]], height: float, width: float) -> list[_PdfBlock]:
+    """A plain page's lines as blocks, page numbers near the top and bottom edge left out."""
+    blocks: list[_PdfBlock] = []
+    for line in lines:
+        near_edge = line["top"] < height * 0.08 or line["bottom"] > height * 0.92
+        if near_edge and _PAGE_NUMBER.match(line["text"]):
+            continue
+        line["page_width"] = width
+        blocks.append(_PdfBlock(float(line["top"]), line=line))
+    if blocks:
+        blocks[0].first_on_page = True
+    return blocks
 
 
 def _check_pdf_content(pages: list[Any]) -> None:
