@@ -52,7 +52,9 @@ def main() -> int:
         figures[seed.name[:3]] = {"pages": pages, "ms": round(ms, 1), "ms_per_page": round(ms / pages, 1)}
         total_ms += ms
         total_pages += pages
-        print(f"{seed.name[:3]}: {pages:3d} pages  {ms:8.1f} ms  {ms / pages:6.1f} ms/page  same tasks: {same}")
+        print(
+            f"{seed.name[:3]}: {pages:3d} pages  {ms:8.1f} ms  {ms / pages:6.1f} ms/page  same tasks: {same}"
+        )
     per_page = total_ms / total_pages if total_pages else 0.0
     print(f"all seeds: {total_pages:.0f} pages, {per_page:.1f} ms a page (median of {args.repeat} runs each)")
     print(json.dumps({"benchmark": "pdf", "ms_per_page": round(per_page, 1), "seeds": figures}))

@@ -238,7 +238,9 @@ def print_stored(
 
 @app.command("import")
 def import_cmd(
-    files: Annotated[list[Path], typer.Argument(help="计划文件（docx、doc、xlsx、xls、pdf、html、txt）", exists=False)],
+    files: Annotated[
+        list[Path], typer.Argument(help="计划文件（docx、doc、xlsx、xls、pdf、html、txt）", exists=False)
+    ],
     year: Annotated[int | None, typer.Option(help="计划年度（文档中未写明时使用）")] = None,
     issued: Annotated[str | None, typer.Option(help="印发日期 YYYY-MM-DD（文档中未写明时使用）")] = None,
     title: Annotated[str | None, typer.Option(help="计划标题（覆盖文档中的标题）")] = None,
