@@ -61,6 +61,7 @@ def reference_start(wanted: str, after: date, horizon: int = 400) -> date | None
     return None
 
 
+@pytest.mark.slow  # 23 years read day by day from chinese_calendar: about 1 s
 def test_every_day_reads_as_chinese_calendar_says() -> None:
     raw_names, raw_workday = raw_tables()
     assert [holiday_name(d) for d in ALL_DAYS] == [raw_names[d] for d in ALL_DAYS]
@@ -79,6 +80,7 @@ def _search_days() -> list[date]:
     return sorted(d for d in days if FIRST <= d <= LAST)
 
 
+@pytest.mark.slow  # about 0.4 s per holiday
 @pytest.mark.parametrize("wanted", list(HOLIDAY_NAMES))
 def test_holiday_start_matches_the_day_by_day_search(wanted: str) -> None:
     days = _search_days()
