@@ -76,7 +76,7 @@ def open_context(settings: Settings) -> AppContext:
     from duban.logs import setup_logging
     from storage.db import make_engine, prepare_database
 
-    setup_logging(settings.log_level)
+    setup_logging(settings.log, settings.tz)
     directory, calendar = load_directory(settings), load_calendar(settings)
     engine = make_engine(settings.database_url)
     prepare_database(engine)

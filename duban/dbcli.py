@@ -41,7 +41,7 @@ def open_engine(config: str | None) -> tuple[Settings, Engine]:
     except ConfigError as exc:
         err.print(f"[red]错误：[/red]{escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from exc
-    setup_logging(settings.log_level)
+    setup_logging(settings.log, settings.tz)
     try:
         return settings, make_engine(settings.database_url)
     except SchemaError as exc:
