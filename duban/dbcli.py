@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from duban.config import ConfigError, Settings, load_settings
 from duban.consoles import err, escape, out
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from duban.config import Settings
 
 # Registered on the `duban` app at import: SQLAlchemy, Alembic and storage load only when a db command runs.
 db_app = typer.Typer(help="数据库结构：升级（迁移）与查看版本。", no_args_is_help=True)
@@ -33,6 +34,7 @@ def shown_url(url: str) -> str:
 
 def open_engine(config: str | None) -> tuple[Settings, Engine]:
     """Settings and an engine, without touching the schema."""
+    from duban.config import ConfigError, load_settings
     from duban.logs import setup_logging
     from storage.db import SchemaError, make_engine
 
