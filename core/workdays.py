@@ -194,13 +194,34 @@ def _year_days(year: int, calendar: WorkCalendar | None) -> _YearDays:
     if table is None:
         first = date(year, 1, 1)
         days = [first + timedelta(days=i) for i in range((date(year + 1, 1, 1) - first).days)]
-        table = _YearDays(
-            first=first.toordinal(),
-            workday=tuple(_read_is_workday(d, calendar) for d in days),
-            names=tuple(_read_holiday_name(d, calendar) for d in days),
-        )
+        if calendar is not None and calendar.covers(first):
+            workday = tuple(_read_is_workday(d, calendar) for d in days)
+            names = tuple(_read_holiday_name(d, calendar) for d in days)
+        else:
+            workday, names = _builtin_year(days)
+        table = _YearDays(first=first.toordinal(), workday=workday, names=names)
         index.days[year] = table
     return table
+
+
+def _builtin_year(days: list[date]) -> tuple[tuple[bool, ...], tuple[str | None, ...]]:
+    """A year of chinese_calendar's tables, read as get_holiday_detail reads them (it re-checks the year
+    against its whole table on every call, which is what made a day-by-day search slow)."""
+    _read_holiday_name(days[0], None)  # UnknownYearError for a year the package does not know
+    off_days, make_up = chinese_calendar.holidays, chinese_calendar.workdays
+    workday: list[bool] = []
+    names: list[str | None] = []
+    for day in days:
+        if day in make_up:  # a make-up workday (调休), named after its holiday
+            workday.append(True)
+            names.append(None)
+        elif day in off_days:
+            workday.append(False)
+            names.append(_ENGLISH_TO_CHINESE.get(off_days[day], off_days[day]))
+        else:
+            workday.append(day.weekday() < 5)
+            names.append(None)
+    return tuple(workday), tuple(names)
 
 
 def _year_breaks(year: int, calendar: WorkCalendar | None) -> dict[str, tuple[tuple[date, date], ...]]:
