@@ -66,7 +66,7 @@ def prepare(workdir: Path, fake: FakeTelegram, chats: int, rate: float, database
 [storage]
 database_url = "{url}"
 
-[logging]
+[log]
 level = "WARNING"
 
 [telegram]

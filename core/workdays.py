@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -54,13 +53,35 @@ def canonical_holiday(name: str) -> str:
     return _ALIASES.get(name, name)
 
 
+@dataclass(frozen=True, slots=True)
+class _YearDays:
+    """One year of the calendar read once: per day of the year, whether people work and the holiday's name."""
+
+    first: int  # ordinal of 1 January
+    workday: tuple[bool, ...]
+    names: tuple[str | None, ...]
+
+
+@dataclass(slots=True)
+class _Index:
+    """Per-year tables behind the lookups, built on first use; one for chinese_calendar, one per override."""
+
+    days: dict[int, _YearDays] = field(default_factory=dict)
+    # holiday → (first day named after it, first day of the whole break) for each break starting that year
+    breaks: dict[int, dict[str, tuple[tuple[date, date], ...]]] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class WorkCalendar:
-    """Holiday arrangements added by hand for years chinese_calendar does not know (or corrects)."""
+    """Holiday arrangements added by hand for years chinese_calendar does not know (or corrects).
+
+    Read-only once built (from_toml): its per-year index is built from it on first use and kept.
+    """
 
     holidays: dict[date, str] = field(default_factory=dict)
     workdays: set[date] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
+    _index: _Index = field(default_factory=_Index, init=False, repr=False, compare=False)
 
     @classmethod
     def from_toml(cls, text: str) -> WorkCalendar:
@@ -109,30 +130,14 @@ def _as_date(value: object, year: int) -> date:
 
 def holiday_name(day: date, calendar: WorkCalendar | None = None) -> str | None:
     """The Chinese name of the statutory holiday the day is off for, or None."""
-    if calendar is not None and calendar.covers(day):
-        return calendar.holidays.get(day)
-    try:
-        is_off, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError as exc:
-        raise UnknownYearError(day.year) from exc
-    # chinese_calendar also names make-up workdays after their holiday; only days off count here.
-    if not is_off or name is None:
-        return None
-    return _ENGLISH_TO_CHINESE.get(name, name)
+    table = _year_days(day.year, calendar)
+    return table.names[day.toordinal() - table.first]
 
 
 def is_workday(day: date, calendar: WorkCalendar | None = None) -> bool:
     """Whether people work that day: weekdays except holidays, plus make-up workdays (调休)."""
-    if calendar is not None and calendar.covers(day):
-        if day in calendar.workdays:
-            return True
-        if day in calendar.holidays:
-            return False
-        return day.weekday() < 5
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError as exc:
-        raise UnknownYearError(day.year) from exc
+    table = _year_days(day.year, calendar)
+    return table.workday[day.toordinal() - table.first]
 
 
 def add_workdays(day: date, n: int, calendar: WorkCalendar | None = None) -> date:
@@ -153,38 +158,92 @@ def holiday_start(
     """First day of the next holiday period called name starting after the given day.
 
     The period is the whole announced break: days off joined to the named holiday (weekends, or a
-    neighbouring holiday as with 中秋 and 国庆 in 2023) count as part of it.
+    neighbouring holiday as with 中秋 and 国庆 in 2023) count as part of it. A break counts when its first
+    day named after the holiday lies within horizon_days after the given day; a year the calendar does not
+    know raises UnknownYearError when the search reaches it before finding the holiday.
     """
     wanted = canonical_holiday(name)
-    if wanted not in HOLIDAY_NAMES:
+    if wanted not in HOLIDAY_NAMES or horizon_days < 1:
         return None
-    if calendar is None:
-        return _builtin_holiday_start(wanted, after, horizon_days)
-    return _search_holiday_start(wanted, after, calendar, horizon_days)
-
-
-@functools.lru_cache(maxsize=4096)
-def _builtin_holiday_start(wanted: str, after: date, horizon_days: int) -> date | None:
-    """holiday_start() on chinese_calendar alone; cached because the day-by-day search is slow."""
-    return _search_holiday_start(wanted, after, None, horizon_days)
-
-
-def _search_holiday_start(
-    wanted: str, after: date, calendar: WorkCalendar | None, horizon_days: int
-) -> date | None:
-    """Day-by-day search behind holiday_start()."""
-    day = after + timedelta(days=1)
-    try:
-        previous = holiday_name(after, calendar)
-    except UnknownYearError:  # only the day before the search; the search itself stays strict
-        previous = None
-    for _ in range(horizon_days):
-        current = holiday_name(day, calendar)
-        if current == wanted and previous != wanted:
-            return _start_of_break(day, calendar)
-        previous = current
-        day += timedelta(days=1)
+    first = after + timedelta(days=1)
+    last = after + timedelta(days=horizon_days)
+    for year in range(first.year, last.year + 1):
+        for named, start in _year_breaks(year, calendar).get(wanted, ()):
+            if named > last:
+                return None
+            if named >= first:
+                return start
     return None
+
+
+# --- the per-year index ----------------------------------------------------------------------------------
+
+
+def _index_of(calendar: WorkCalendar | None) -> _Index:
+    """The index that belongs to the calendar (chinese_calendar's own without an override)."""
+    return _BUILTIN_INDEX if calendar is None else calendar._index
+
+
+_BUILTIN_INDEX = _Index()
+
+
+def _year_days(year: int, calendar: WorkCalendar | None) -> _YearDays:
+    """The year's day table, built once; UnknownYearError for a year neither source knows."""
+    index = _index_of(calendar)
+    table = index.days.get(year)
+    if table is None:
+        first = date(year, 1, 1)
+        days = [first + timedelta(days=i) for i in range((date(year + 1, 1, 1) - first).days)]
+        if calendar is not None and calendar.covers(first):
+            workday = tuple(_read_is_workday(d, calendar) for d in days)
+            names = tuple(_read_holiday_name(d, calendar) for d in days)
+        else:
+            workday, names = _builtin_year(days)
+        table = _YearDays(first=first.toordinal(), workday=workday, names=names)
+        index.days[year] = table
+    return table
+
+
+def _builtin_year(days: list[date]) -> tuple[tuple[bool, ...], tuple[str | None, ...]]:
+    """A year of chinese_calendar's tables, read as get_holiday_detail reads them (it re-checks the year
+    against its whole table on every call, which is what made a day-by-day search slow)."""
+    _read_holiday_name(days[0], None)  # UnknownYearError for a year the package does not know
+    off_days, make_up = chinese_calendar.holidays, chinese_calendar.workdays
+    workday: list[bool] = []
+    names: list[str | None] = []
+    for day in days:
+        if day in make_up:  # a make-up workday (调休), named after its holiday
+            workday.append(True)
+            names.append(None)
+        elif day in off_days:
+            workday.append(False)
+            names.append(_ENGLISH_TO_CHINESE.get(off_days[day], off_days[day]))
+        else:
+            workday.append(day.weekday() < 5)
+            names.append(None)
+    return tuple(workday), tuple(names)
+
+
+def _year_breaks(year: int, calendar: WorkCalendar | None) -> dict[str, tuple[tuple[date, date], ...]]:
+    """For each holiday, the breaks that start in the year: its first day named after the holiday, and the
+    first day of the whole break (days off running straight into it), in date order; built once."""
+    index = _index_of(calendar)
+    breaks = index.breaks.get(year)
+    if breaks is None:
+        table = _year_days(year, calendar)
+        try:
+            previous = holiday_name(date(year - 1, 12, 31), calendar)
+        except UnknownYearError:  # the day before a search may lie in an unknown year; the search may not
+            previous = None
+        found: dict[str, list[tuple[date, date]]] = {}
+        for offset, current in enumerate(table.names):
+            if current is not None and current != previous:
+                named = date.fromordinal(table.first + offset)
+                found.setdefault(current, []).append((named, _start_of_break(named, calendar)))
+            previous = current
+        breaks = {name: tuple(days) for name, days in found.items()}
+        index.breaks[year] = breaks
+    return breaks
 
 
 def _start_of_break(day: date, calendar: WorkCalendar | None) -> date:
@@ -197,6 +256,34 @@ def _start_of_break(day: date, calendar: WorkCalendar | None) -> date:
         except UnknownYearError:
             return day
         day = before
+
+
+def _read_holiday_name(day: date, calendar: WorkCalendar | None) -> str | None:
+    """holiday_name() read from the sources, one day at a time (the index is built from this)."""
+    if calendar is not None and calendar.covers(day):
+        return calendar.holidays.get(day)
+    try:
+        is_off, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError as exc:
+        raise UnknownYearError(day.year) from exc
+    # chinese_calendar also names make-up workdays after their holiday; only days off count here.
+    if not is_off or name is None:
+        return None
+    return _ENGLISH_TO_CHINESE.get(name, name)
+
+
+def _read_is_workday(day: date, calendar: WorkCalendar | None) -> bool:
+    """is_workday() read from the sources, one day at a time (the index is built from this)."""
+    if calendar is not None and calendar.covers(day):
+        if day in calendar.workdays:
+            return True
+        if day in calendar.holidays:
+            return False
+        return day.weekday() < 5
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError as exc:
+        raise UnknownYearError(day.year) from exc
 
 
 def known_years(calendar: WorkCalendar | None = None) -> Iterable[int]:

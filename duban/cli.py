@@ -1,41 +1,35 @@
-"""The `duban` command line: import plans, list tasks and units, resolve deadlines, review, run."""
+"""The `duban` command line: import plans, list tasks and units, resolve deadlines, review, run.
+
+Each command imports what it uses when it runs: `duban --help` loads typer and little else, `duban resolve`
+adds the deadline rules, and only the commands that touch the database load SQLAlchemy (Alembic only when
+a migration runs, python-telegram-bot only when something is sent or the bot runs). tests/test_startup.py
+checks it.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import Progress
-from rich.table import Table
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.matching import match_unit
-from core.deadlines import resolve as resolve_deadline
-from core.deadlines import review_reason
-from core.digest import OutMessage, tg_len
-from core.models import REVIEW_BELOW, Deadline, DocumentError, Plan
-from core.pipeline import PreparedTask, status_of
-from core.plandiff import diff_lines
-from core.units import split_units
-from duban.config import TOKEN_ENV, ConfigError, Settings, load_settings, telegram_token
-from duban.context import AppContext, load_calendar, open_context
-from duban.dbcli import db_app, unreachable
-from duban.importing import compare_document, explain_document, import_document, read_plan, store_document
-from jobs.digest import DeliveryReport, compose, compose_items, deliver_digests, sends_today
-from storage import crud, subscriptions
-from storage.crud import TaskView
-from storage.db import SchemaError, session_scope
-from storage.digest import items_by_unit
-from storage.plans import Comparison, StoreResult, decide_task, review_items, set_units
+from duban.consoles import err, escape, out
+from duban.dbcli import db_app
+
+if TYPE_CHECKING:
+    from core.digest import OutMessage
+    from core.models import Deadline, Plan
+    from core.pipeline import PreparedTask
+    from duban.config import Settings
+    from duban.context import AppContext
+    from jobs.digest import DeliveryReport
+    from storage.crud import TaskView
+    from storage.plans import Comparison, StoreResult
 
 app = typer.Typer(
     help="督办：把政务公开工作要点的任务分解表变成截止提醒。",
@@ -44,8 +38,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_app, name="db")
-out = Console()
-err = Console(stderr=True)
 
 ConfigOption = Annotated[
     str | None, typer.Option("--config", help="配置文件路径（默认 $DUBAN_CONFIG 或 ./config.toml）")
@@ -70,6 +62,14 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def context(config: str | None) -> AppContext:
     """Settings, logging, engine and unit directory, or a clear error."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from core.models import DocumentError
+    from duban.config import ConfigError, load_settings
+    from duban.context import open_context
+    from duban.dbcli import unreachable
+    from storage.db import SchemaError
+
     try:
         settings = load_settings(config)
         return open_context(settings)
@@ -83,6 +83,8 @@ def context(config: str | None) -> AppContext:
 def telegram_errors(ctx: AppContext) -> Iterator[None]:
     """Turn Telegram refusing the token or being unreachable into one Chinese line (the token never shown)."""
     from telegram.error import InvalidToken, NetworkError
+
+    from duban.config import TOKEN_ENV
 
     try:
         yield
@@ -123,6 +125,8 @@ def due_text(due: date | None) -> str:
 
 def deadline_json(d: Deadline) -> dict[str, Any]:
     """The JSON shape of one resolved deadline."""
+    from core.deadlines import review_reason
+
     return {
         "text": d.text,
         "due": d.due.isoformat() if d.due else None,
@@ -170,6 +174,8 @@ def task_json(view: TaskView) -> dict[str, Any]:
 
 def print_tasks(views: list[TaskView], title: str) -> None:
     """A table of tasks for people; five columns so it stays readable in an 80-column terminal."""
+    from rich.table import Table
+
     table = Table(title=title, show_lines=True, expand=True)
     table.add_column("ID", justify="right", style="dim", no_wrap=True)
     table.add_column("序号", justify="right", no_wrap=True)
@@ -195,6 +201,10 @@ def print_stored(
     dry_run: bool = False,
 ) -> None:
     """The Chinese summary of one import (or, with dry_run, of what it would do), with a revision's diff."""
+    from core.pipeline import status_of
+    from core.plandiff import diff_lines
+    from storage.plans import StoreResult
+
     if found.kind == "unchanged":
         out.print(f"[yellow]{name}：与已导入的计划 #{found.plan_id} 内容相同，未做任何更改。[/yellow]")
         return
@@ -253,13 +263,18 @@ def import_cmd(
     config: ConfigOption = None,
 ) -> None:
     """导入一个或多个工作要点文件；同标题同年度的计划的修订版会显示差异并更新原计划。"""
+    from rich.progress import Progress
+
+    from core.models import DocumentError
+    from duban.importing import compare_document, read_plan, store_document
+
     issued_date = parse_iso_date(issued, "--issued")
     if explain:
         explain_files(files, year=year, issued=issued_date)
         return
     ctx = context(config)
     failures = 0
-    with Progress(console=err, transient=True, disable=len(files) < 2) as progress:
+    with Progress(console=err.get(), transient=True, disable=len(files) < 2) as progress:
         bar = progress.add_task("导入中", total=len(files))
         for path in files:
             try:
@@ -303,6 +318,9 @@ def import_cmd(
 
 def explain_files(files: list[Path], *, year: int | None, issued: date | None) -> None:
     """Print how each file is read; nothing is stored."""
+    from core.models import REVIEW_BELOW, DocumentError
+    from duban.importing import explain_document
+
     failures = 0
     for path in files:
         try:
@@ -362,6 +380,11 @@ def explain_files(files: list[Path], *, year: int | None, issued: date | None) -
 @app.command()
 def plans(config: ConfigOption = None) -> None:
     """列出已导入的计划。"""
+    from rich.table import Table
+
+    from storage import crud
+    from storage.db import session_scope
+
     ctx = context(config)
     with session_scope(ctx.engine) as session:
         rows = crud.list_plans(session)
@@ -385,6 +408,9 @@ def tasks(
     config: ConfigOption = None,
 ) -> None:
     """列出任务。"""
+    from storage import crud
+    from storage.db import session_scope
+
     if format not in ("table", "json"):
         raise fail("--format 只能是 table 或 json")
     ctx = context(config)
@@ -403,6 +429,11 @@ def tasks(
 @app.command()
 def units(config: ConfigOption = None) -> None:
     """列出所有责任单位及其任务数。"""
+    from rich.table import Table
+
+    from storage import crud
+    from storage.db import session_scope
+
     ctx = context(config)
     with session_scope(ctx.engine) as session:
         rows = crud.list_units(session)
@@ -427,6 +458,10 @@ def resolve(
     config: ConfigOption = None,
 ) -> None:
     """解析一个时间节点，输出 JSON（需要人工确认时附原因 reason）。"""
+    from core.deadlines import resolve as resolve_deadline
+    from duban.config import ConfigError, load_settings
+    from duban.context import load_calendar
+
     issued_date = parse_iso_date(issued, "--issued")
     try:
         calendar = load_calendar(load_settings(config))
@@ -451,6 +486,11 @@ def review(
     config: ConfigOption = None,
 ) -> None:
     """列出需要人工确认的任务（待确认的任务、时间节点不明的任务），并确认、改正或删除。"""
+    from rich.table import Table
+
+    from storage.db import session_scope
+    from storage.plans import review_items
+
     ctx = context(config)
     if confirm or drop or units:
         decide(ctx, confirm or [], drop or [], units)
@@ -486,6 +526,11 @@ def review(
 
 def decide(ctx: AppContext, confirm: list[int], drop: list[int], units: tuple[int, str] | None) -> None:
     """Confirm, drop or re-unit tasks in one transaction; an unknown ID changes nothing."""
+    from core.units import split_units
+    from storage import crud
+    from storage.db import session_scope
+    from storage.plans import decide_task, set_units
+
     now = now_in(ctx.settings)
     with session_scope(ctx.engine) as session:
         wanted = [*confirm, *drop, *([units[0]] if units else [])]
@@ -523,6 +568,8 @@ def sample_plan_bytes() -> bytes:
 
 def print_digests(digests: dict[str, list[OutMessage]]) -> None:
     """Digest messages as they would appear in Telegram, buttons shown in brackets."""
+    from core.digest import tg_len
+
     for who, messages in digests.items():
         out.rule(who, style="dim")
         for n, message in enumerate(messages, start=1):
@@ -536,6 +583,10 @@ def print_digests(digests: dict[str, list[OutMessage]]) -> None:
 
 def chat_digests(ctx: AppContext, day: date, unit: str | None) -> dict[str, list[OutMessage]]:
     """What every subscribed chat gets on day, labelled with its units."""
+    from jobs.digest import compose
+    from storage import subscriptions
+    from storage.db import session_scope
+
     with session_scope(ctx.engine) as session:
         chats = {
             chat_id: [
@@ -551,6 +602,11 @@ def chat_digests(ctx: AppContext, day: date, unit: str | None) -> dict[str, list
 
 def unit_digests(ctx: AppContext, day: date, names: list[str]) -> dict[str, list[OutMessage]]:
     """What a chat following each of the units alone would get on day."""
+    from jobs.digest import compose_items
+    from storage import subscriptions
+    from storage.db import session_scope
+    from storage.digest import items_by_unit
+
     with session_scope(ctx.engine) as session:
         ids = {u.id: u.name for name in names if (u := subscriptions.unit_by_name(session, name)) and u.id}
         items = items_by_unit(session, group_routes=ctx.group_routes(session), unit_ids=list(ids))
@@ -560,6 +616,8 @@ def unit_digests(ctx: AppContext, day: date, names: list[str]) -> dict[str, list
 
 def digest_day_note(ctx: AppContext, day: date) -> str | None:
     """A line saying the scheduled job would not send on day, or None."""
+    from jobs.digest import sends_today
+
     if sends_today(ctx, day):
         return None
     return f"{day.isoformat()} 周{WEEKDAYS[day.weekday()]}不是工作日，定时任务这天不会发送提醒。"
@@ -567,6 +625,8 @@ def digest_day_note(ctx: AppContext, day: date) -> str | None:
 
 def next_send_day(ctx: AppContext, day: date) -> date:
     """day, or the next day the digest goes out."""
+    from jobs.digest import sends_today
+
     for offset in range(0, 31):
         candidate = day + timedelta(days=offset)
         if sends_today(ctx, candidate):
@@ -577,6 +637,10 @@ def next_send_day(ctx: AppContext, day: date) -> date:
 @app.command()
 def run(config: ConfigOption = None) -> None:
     """主任务：设置了 DUBAN_TELEGRAM_TOKEN 时运行机器人；否则导入示例计划并演示今天会发出的提醒。"""
+    from core.models import DocumentError
+    from duban.config import TOKEN_ENV, telegram_token
+    from duban.importing import import_document
+
     token = telegram_token()
     ctx = context(config)
     if token:
@@ -624,6 +688,9 @@ def run(config: ConfigOption = None) -> None:
 
 def plan_unit_names(ctx: AppContext, plan_id: int) -> list[str]:
     """Units named on a stored plan's tasks, in order of appearance."""
+    from storage import crud
+    from storage.db import session_scope
+
     with session_scope(ctx.engine) as session:
         views = crud.list_tasks(session, plan_id=plan_id)
     return list(dict.fromkeys(u.name for v in views for u in v.units))
@@ -631,6 +698,10 @@ def plan_unit_names(ctx: AppContext, plan_id: int) -> list[str]:
 
 def resolve_unit(ctx: AppContext, text: str, *, include_groups: bool = False) -> str:
     """A stored unit's name from what was typed (aliases and near spellings too), or a clear error."""
+    from bot.matching import match_unit
+    from storage import subscriptions
+    from storage.db import session_scope
+
     with session_scope(ctx.engine) as session:
         names = subscriptions.unit_names(session, include_groups=include_groups)
     match = match_unit(ctx.directory.canonical(text), names, ctx.directory.aliases)
@@ -655,6 +726,10 @@ def digest(
     config: ConfigOption = None,
 ) -> None:
     """打印某天的每日提醒；加 --send 则发送（与定时任务共用发送记录，不会重复发送）。"""
+    import asyncio
+
+    from duban.config import TOKEN_ENV, telegram_token
+
     day = parse_iso_date(date_, "--date")
     token = telegram_token()
     if send and not token:
@@ -693,6 +768,9 @@ async def send_digests(ctx: AppContext, token: str, day: date, unit: str | None)
     from telegram.ext import ExtBot
 
     from bot.app import ledger_request, rate_limiter
+    from jobs.digest import deliver_digests
+    from storage import subscriptions
+    from storage.db import session_scope
 
     t = ctx.settings.telegram
     chat_ids = None
@@ -730,6 +808,8 @@ def report(
 ) -> None:
     """导出督办台账：每个计划一个工作表（任务 × 单位），另有各单位汇总表；可另存统计图。"""
     from duban.report import ReportError, chart_png, collect, workbook_bytes
+    from storage import crud
+    from storage.db import session_scope
 
     if out_path.suffix.lower() != ".xlsx":
         raise fail(f"--out 应当是 .xlsx 文件，收到：{out_path}")

@@ -33,6 +33,21 @@ ROUTE_KINDS = {
     "other": "other",
 }
 ALL_KINDS = frozenset({"department", "town", "street", "other"})
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
+LOG_KEYS = ("level", "file", "rotation", "retention", "json")
+# The forms loguru reads for rotation and retention (loguru's docs of logger.add), checked here so that a
+# typo is a configuration error with the key's name rather than an English error at start-up.
+_DURATION = (
+    r"(?:\d+(?:\.\d+)?\s*(?:y|years?|months?|w|weeks?|d|days?|h|hours?|min(?:ute)?s?|s|sec(?:ond)?s?)[\s,]*)+"
+)
+_SIZE = r"\d+(?:\.\d+)?\s*[kmgtpezy]?i?b"
+_FREQUENCY = r"hourly|daily|weekly|monthly|yearly"
+_DAY = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|w[0-6]"
+_TIME = r"\d{1,2}(?::\d{2}){0,2}"
+ROTATION_FORMS = re.compile(
+    rf"{_SIZE}|{_DURATION}|{_FREQUENCY}|(?:{_DAY})\s+at\s+{_TIME}|{_DAY}|{_TIME}", re.IGNORECASE
+)
+RETENTION_FORMS = re.compile(_DURATION, re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +102,17 @@ class AccessSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LogSettings:
+    """[log]: level, an optional log file with rotation and retention, JSON lines."""
+
+    level: str = "INFO"
+    file: Path | None = None  # None: stderr only
+    rotation: str = "00:00"  # a new file every midnight ([time] timezone)
+    retention: str | int = "180 days"  # a duration, or how many rotated files to keep
+    json: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ImportSettings:
     """Plan files sent to the bot: how large, and how long a preview waits."""
 
@@ -122,7 +148,7 @@ class Settings:
     timezone: str
     units_directory: Path | None
     calendar_override: Path | None
-    log_level: str
+    log: LogSettings = field(default_factory=LogSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     access: AccessSettings = field(default_factory=AccessSettings)
@@ -135,6 +161,11 @@ class Settings:
     def tz(self) -> ZoneInfo:
         """The configured time zone."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def log_level(self) -> str:
+        """[log] level."""
+        return self.log.level
 
 
 def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
@@ -289,6 +320,40 @@ def _routing(raw: dict[str, Any]) -> dict[str, frozenset[str]]:
     return routes
 
 
+def _log(raw: dict[str, Any], base: Path) -> LogSettings:
+    section = _section(raw, "log")
+    unknown = sorted(set(section) - set(LOG_KEYS))
+    if unknown:
+        raise ConfigError(f"[log] 中有未知的配置项：{'、'.join(unknown)}（可用：{'、'.join(LOG_KEYS)}）")
+    # Before [log] existed the level lived in [logging]; a file that still says so keeps working.
+    level = section.get("level", _section(raw, "logging").get("level", "INFO"))
+    if not isinstance(level, str) or level.upper() not in LOG_LEVELS:
+        raise ConfigError(f"配置项 log.level 应当是 {'、'.join(LOG_LEVELS)} 之一，收到：{level!r}")
+    rotation = section.get("rotation", "00:00")
+    if not isinstance(rotation, str) or not ROTATION_FORMS.fullmatch(rotation.strip()):
+        raise ConfigError(
+            '配置项 log.rotation 应当是文件大小（如 "50 MB"）、间隔（如 "1 week"、"daily"）'
+            f'或每天的时刻（如 "00:00"、"monday at 00:00"），收到：{rotation!r}'
+        )
+    retention = section.get("retention", "180 days")
+    valid_count = isinstance(retention, int) and not isinstance(retention, bool) and retention >= 1
+    valid_duration = isinstance(retention, str) and RETENTION_FORMS.fullmatch(retention.strip())
+    if not (valid_count or valid_duration):
+        raise ConfigError(
+            f'配置项 log.retention 应当是保留时长（如 "180 days"）或保留的文件个数（正整数），收到：{retention!r}'
+        )
+    as_json = section.get("json", False)
+    if not isinstance(as_json, bool):
+        raise ConfigError("配置项 log.json 应当是 true 或 false")
+    return LogSettings(
+        level=level.upper(),
+        file=_optional_path(base, section.get("file"), "log.file"),
+        rotation=rotation.strip(),
+        retention=retention.strip() if isinstance(retention, str) else retention,
+        json=as_json,
+    )
+
+
 def _imports(raw: dict[str, Any]) -> ImportSettings:
     i = _section(raw, "import")
     return ImportSettings(
@@ -350,7 +415,7 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
         calendar_override=_optional_path(
             base, _section(raw, "calendar").get("override"), "calendar.override"
         ),
-        log_level=str(_section(raw, "logging").get("level", "INFO")).upper(),
+        log=_log(raw, base),
         telegram=_telegram(raw),
         digest=_digest(raw),
         access=_access(raw),

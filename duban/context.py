@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlmodel import Session
-
-from core.oversight import Thresholds
-from core.units import UnitDirectory
 from core.workdays import WorkCalendar
 from duban.config import ConfigError, Settings
-from duban.logs import setup_logging
-from storage.db import make_engine, prepare_database
-from storage.digest import group_routes_for
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+    from core.oversight import Thresholds
+    from core.units import UnitDirectory
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,16 +28,22 @@ class AppContext:
     @property
     def thresholds(self) -> Thresholds:
         """Colour thresholds from config ([digest] window_days, [oversight] yellow_days and fresh_days)."""
+        from core.oversight import Thresholds
+
         o = self.settings.oversight
         return Thresholds(self.settings.digest.window_days, o.yellow_days, o.fresh_days)
 
     def group_routes(self, s: Session) -> dict[str, frozenset[str]]:
         """Every stored group name → the unit kinds (and unit names) it reaches: config [routing] over the directory."""
+        from storage.digest import group_routes_for
+
         return group_routes_for(s, self.directory, self.settings.routing)
 
 
 def load_directory(settings: Settings) -> UnitDirectory:
     """The built-in unit directory, extended (or replaced, if it says so) by the configured file."""
+    from core.units import UnitDirectory
+
     path = settings.units_directory
     try:
         text = path.read_text(encoding="utf-8") if path is not None else None
@@ -67,7 +73,10 @@ def open_context(settings: Settings) -> AppContext:
 
     An empty database is migrated to the newest schema; an outdated one raises storage.db.SchemaOutdated.
     """
-    setup_logging(settings.log_level)
+    from duban.logs import setup_logging
+    from storage.db import make_engine, prepare_database
+
+    setup_logging(settings.log, settings.tz)
     directory, calendar = load_directory(settings), load_calendar(settings)
     engine = make_engine(settings.database_url)
     prepare_database(engine)

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from alembic.util import CommandError
-from rich.console import Console
-from rich.markup import escape
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from duban.config import ConfigError, Settings, load_settings
-from duban.logs import setup_logging
-from storage.db import SchemaError, current_revision, head_revision, make_engine, schema_status, upgrade
+from duban.consoles import err, escape, out
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from duban.config import Settings
+
+# Registered on the `duban` app at import: SQLAlchemy, Alembic and storage load only when a db command runs.
 db_app = typer.Typer(help="数据库结构：升级（迁移）与查看版本。", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
 
 ConfigOption = Annotated[
     str | None, typer.Option("--config", help="配置文件路径（默认 $DUBAN_CONFIG 或 ./config.toml）")
@@ -28,6 +24,8 @@ STATUS_TEXT = {"empty": "空库（尚未建表）", "current": "最新", "outdat
 
 def shown_url(url: str) -> str:
     """The database URL with any password hidden, for messages."""
+    from sqlalchemy.engine import make_url
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # an unparsable URL is shown as given; it has no recognisable password part
@@ -36,12 +34,16 @@ def shown_url(url: str) -> str:
 
 def open_engine(config: str | None) -> tuple[Settings, Engine]:
     """Settings and an engine, without touching the schema."""
+    from duban.config import ConfigError, load_settings
+    from duban.logs import setup_logging
+    from storage.db import SchemaError, make_engine
+
     try:
         settings = load_settings(config)
     except ConfigError as exc:
         err.print(f"[red]错误：[/red]{escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from exc
-    setup_logging(settings.log_level)
+    setup_logging(settings.log, settings.tz)
     try:
         return settings, make_engine(settings.database_url)
     except SchemaError as exc:
@@ -65,6 +67,11 @@ def upgrade_cmd(
     revision: Annotated[str, typer.Option(help="升级到哪个版本（默认最新 head）")] = "head",
 ) -> None:
     """把数据库结构升级到最新版本（空库则建表）。可重复运行。"""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from storage.db import SchemaError, current_revision, schema_status, upgrade
+
     settings, engine = open_engine(config)
     try:
         status, before = schema_status(engine), current_revision(engine)
@@ -88,6 +95,10 @@ def upgrade_cmd(
 @db_app.command("current")
 def current_cmd(config: ConfigOption = None) -> None:
     """显示数据库结构的版本；不是最新时退出码为 1（可用作健康检查）。"""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from storage.db import current_revision, head_revision, schema_status
+
     settings, engine = open_engine(config)
     try:
         status, revision = schema_status(engine), current_revision(engine)

@@ -1,4 +1,8 @@
-"""The daily digest: compose per chat, send exactly once through the ledger, schedule it on the JobQueue."""
+"""The daily digest: compose per chat, send exactly once through the ledger, schedule it on the JobQueue.
+
+Composing needs no Telegram: python-telegram-bot is imported by the functions that send or schedule, so
+`duban digest` (printing) and the dry run load without it.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from loguru import logger
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
-from telegram import Bot, Message
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes, Job
 
-from bot.keyboards import done_keyboard
 from core.digest import DigestItem, OutMessage, render_digest, select_digest
 from core.workdays import UnknownYearError, is_workday
 from duban.context import AppContext
@@ -25,6 +25,12 @@ from jobs.leader import leads
 from storage import ledger, subscriptions
 from storage.db import session_scope
 from storage.digest import open_items
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+    from telegram import Bot, Message
+    from telegram.error import RetryAfter
+    from telegram.ext import Application, ContextTypes, Job
 
 KIND = "digest"
 JOB_NAME = "daily_digest"
@@ -116,6 +122,10 @@ async def send_with_retry(
     bot: Bot, chat_id: int, message: OutMessage, *, attempts: int, backoff: float, sleep: Sleep
 ) -> Message:
     """Send one message: RetryAfter → wait as told; network errors → exponential backoff; others raise."""
+    from telegram.error import BadRequest, NetworkError, RetryAfter
+
+    from bot.keyboards import done_keyboard
+
     pause = backoff
     for attempt in range(1, attempts + 1):
         try:
@@ -156,6 +166,8 @@ async def deliver_chat(
 
     A claim taken over from a dead sender resumes after the parts it recorded as sent.
     """
+    from telegram.error import ChatMigrated, Forbidden, TelegramError
+
     digest = ctx.settings.digest
     stale = timedelta(seconds=digest.claim_timeout_seconds)
     with session_scope(ctx.engine) as s:

@@ -1,26 +1,31 @@
-"""Engine, sessions and the schema: Alembic migrations run from code, on SQLite and PostgreSQL alike."""
+"""Engine, sessions and the schema: Alembic migrations run from code, on SQLite and PostgreSQL alike.
+
+Alembic (with Mako and its dialect modules, about a tenth of a second) is imported only when a migration,
+a stamp or a schema comparison runs: checking that a database is current, which every command does, reads
+the recorded revision with one SELECT and the newest one from the migration scripts' headers.
+"""
 
 from __future__ import annotations
 
+import ast
+import functools
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, SQLModel, create_engine
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 try:
     import fcntl
@@ -117,6 +122,8 @@ def init_db(engine: Engine) -> None:
         fresh = _status(conn) == "empty"
         SQLModel.metadata.create_all(conn)
         if fresh:
+            from alembic import command
+
             command.stamp(alembic_config(conn), "head")
 
 
@@ -137,6 +144,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
     """An Alembic Config built in code: the scripts ship inside the storage package, no alembic.ini needed."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("storage") / "migrations"))
     cfg.set_main_option("path_separator", "os")
@@ -147,8 +156,49 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
     return cfg
 
 
+@functools.cache
 def head_revision() -> str:
-    """The newest migration's revision id."""
+    """The newest migration's revision id, from the `revision`/`down_revision` lines of the scripts (the
+    one revision no other revises); Alembic reads the scripts itself only if that does not find exactly one."""
+    revises: dict[str, tuple[str, ...]] = {}
+    for path in (resources.files("storage") / "migrations" / "versions").iterdir():
+        if path.name.endswith(".py") and path.name != "__init__.py":
+            found = _script_revision(path.read_text(encoding="utf-8"))
+            if found is None:
+                return _alembic_head()
+            revises[found[0]] = found[1]
+    heads = set(revises) - {r for downs in revises.values() for r in downs}
+    return heads.pop() if len(heads) == 1 else _alembic_head()
+
+
+def _script_revision(source: str) -> tuple[str, tuple[str, ...]] | None:
+    """(revision, the revisions it revises) from a migration script's module-level assignments, or None."""
+    values: dict[str, object] = {}
+    for node in ast.parse(source).body:
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
+            try:
+                values[target.id] = ast.literal_eval(node.value)
+            except ValueError:
+                return None
+    revision, down = values.get("revision"), values.get("down_revision", ...)
+    if not isinstance(revision, str):
+        return None
+    if down is None:
+        return revision, ()
+    if isinstance(down, str):
+        return revision, (down,)
+    if isinstance(down, tuple | list) and all(isinstance(d, str) for d in down):
+        return revision, tuple(str(d) for d in down)
+    return None  # missing or not literal: let Alembic read the scripts
+
+
+def _alembic_head() -> str:
+    """The newest revision as Alembic's ScriptDirectory sees it."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "storage/migrations/versions holds no migration"
     return head
@@ -159,7 +209,8 @@ def _app_tables(conn: Connection) -> set[str]:
 
 
 def _revisions(conn: Connection) -> set[str]:
-    return set(MigrationContext.configure(conn).get_current_heads())
+    """The revisions the version table records (what Alembic's MigrationContext.get_current_heads reads)."""
+    return {row[0] for row in conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))}
 
 
 def _status(conn: Connection) -> SchemaStatus:
@@ -186,6 +237,9 @@ def current_revision(engine: Engine) -> str | None:
 
 def schema_diff(conn: Connection) -> list[object]:
     """Differences between the database and the models, as Alembic's autogenerate sees them ([] = none)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
     mc = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
     return [d for d in compare_metadata(mc, SQLModel.metadata) if not _is_version_table(d)]
 
@@ -233,6 +287,8 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> str | None:
 
 def _upgrade_holding_file_lock(engine: Engine, revision: str) -> str | None:
     """upgrade() for a caller that already holds _file_lock (flock is not re-entrant within a process)."""
+    from alembic import command
+
     with engine.begin() as conn:
         _lock(conn)
         recorded = inspect(conn).has_table(VERSION_TABLE) and _revisions(conn)
@@ -260,6 +316,8 @@ def prepare_database(engine: Engine) -> None:
         if status == "empty":
             _upgrade_holding_file_lock(engine, "head")
     if status == "outdated":
+        from alembic.script import ScriptDirectory
+
         known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
         recorded = current_revision(engine)
         if recorded and not set(recorded.split(",")) <= known:

@@ -22,6 +22,10 @@ from storage import subscriptions
 from storage.db import session_scope
 from storage.models import DeliveryRow
 
+pytestmark = (
+    pytest.mark.slow
+)  # `duban run` and `duban digest --send` against the local Bot API server, some as subprocesses
+
 ROOT = Path(__file__).resolve().parent.parent
 CHAT = 7101
 NOW = datetime(2026, 3, 27, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -34,6 +34,8 @@ from storage import subscriptions
 from storage.db import session_scope
 from storage.models import CompletionRow, SubscriptionRow, UnitRow
 
+pytestmark = pytest.mark.slow  # the bot end to end against the local Bot API server
+
 OFFICER = 5101  # private chat with an officer of 区教育局
 OTHER = 5102  # private chat with an officer of 区财政局
 ADMIN = 5900

@@ -28,6 +28,8 @@ from storage import subscriptions
 from storage.db import session_scope
 from storage.models import CompletionRow, ExtensionRow, PlanRow, TaskRow
 
+pytestmark = pytest.mark.slow  # importing through the bot end to end against the local Bot API server
+
 ADMIN = 5900
 OFFICER = 5101
 GROUP = -100777

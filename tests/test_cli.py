@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,8 +25,14 @@ JSON_KEYS = {
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """A runner in an empty directory (no config.toml) with DUBAN_DATABASE_URL on a scratch file."""
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> CliRunner:
+    """A runner in an empty directory (no config.toml) with DUBAN_DATABASE_URL on a scratch file.
+
+    The file starts as a copy of the session's migrated template (a first start migrates in 0.1 s; that is
+    tested in test_db.py and test_startup.py).
+    """
+    (tmp_path / "db").mkdir()
+    shutil.copyfile(sqlite_template, tmp_path / "db" / "duban.db")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DUBAN_CONFIG", raising=False)
     monkeypatch.setenv("DUBAN_DATABASE_URL", f"sqlite:///{tmp_path / 'db' / 'duban.db'}")

@@ -181,6 +181,7 @@ def test_concurrent_first_starts_migrate_once(blank: Engine) -> None:
     assert schema_status(blank) == "current"
 
 
+@pytest.mark.slow  # ten rounds of racing first starts
 def test_concurrent_first_starts_on_sqlite_never_see_a_half_made_schema(tmp_path: Path) -> None:
     """SQLite's DDL is not transactional: a start must not judge a schema another start is still making."""
     for trial in range(10):
@@ -221,6 +222,7 @@ def test_db_current_reports_an_unreachable_database(tmp_path: Path, monkeypatch:
 # --- the ledger under concurrency -------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # threads racing for the ledger
 def test_concurrent_claims_exactly_one_wins(engine: Engine) -> None:
     """Eight connections claim the same (chat, day, kind) at once, for 20 chats: one claim wins per chat."""
     chats, racers = 20, 8
@@ -249,6 +251,7 @@ def test_concurrent_claims_exactly_one_wins(engine: Engine) -> None:
     assert sorted(wins) == list(range(1, chats + 1))
 
 
+@pytest.mark.slow  # waits on another transaction's lock
 def test_a_claim_waits_for_the_open_one_and_loses(engine: Engine) -> None:
     """The second claim blocks on the first one's uncommitted row, then loses once it commits."""
     result: list[bool] = []

@@ -30,6 +30,8 @@ from storage import ledger, progress, subscriptions
 from storage.db import session_scope
 from storage.models import CompletionRow, DeliveryRow
 
+pytestmark = pytest.mark.slow  # fault injection: flaky Bot API, SIGKILL of a digest run, concurrent presses
+
 ROOT = Path(__file__).resolve().parent.parent
 DUBAN = Path(sys.executable).parent / "duban"
 # SIGKILL trials in the default run; DUBAN_KILL_TRIALS=24 for the full measurement (about 5 s per trial).

@@ -24,6 +24,8 @@ from duban.context import AppContext, open_context
 from storage import locks
 from storage.db import session_scope, upgrade
 
+pytestmark = pytest.mark.slow  # several instances, some in subprocesses, on SQLite and PostgreSQL
+
 ROOT = Path(__file__).resolve().parent.parent
 DUBAN = Path(sys.executable).parent / "duban"
 T0 = datetime(2026, 3, 4, 1, 0, tzinfo=UTC)

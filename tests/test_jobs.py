@@ -20,6 +20,8 @@ from jobs.digest import JOB_NAME, compose_items, deliver_digests, sends_today
 from storage import ledger, subscriptions
 from storage.db import session_scope
 
+pytestmark = pytest.mark.slow  # the digest job sending through the local Bot API server
+
 CHATS = (6101, 6102, 6103)
 
 

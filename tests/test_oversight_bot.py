@@ -37,6 +37,8 @@ from storage import ledger, oversight
 from storage.db import session_scope
 from storage.models import ExtensionRow, TaskRow, UrgeRow
 
+pytestmark = pytest.mark.slow  # oversight through the bot end to end against the local Bot API server
+
 EDU = 6101  # an officer of 区教育局
 FIN = 6102  # an officer of 区财政局
 ADMIN = 6900

@@ -143,6 +143,7 @@ def assert_same_tasks(expected: Plan, got: Plan) -> None:
 # ---------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # every seed in every format: 0.2–1.4 s each
 @pytest.mark.parametrize(("source", "fmt"), CASES, ids=[f"{s}-{f}" for s, f in CASES])
 def test_format_reads_as_the_text_version(source: str, fmt: str) -> None:
     expected = text_plan(source)
@@ -158,7 +159,7 @@ def test_format_reads_as_the_text_version(source: str, fmt: str) -> None:
     )
 
 
-@pytest.mark.parametrize("fmt", ["docx", "xlsx", "xls", "pdf", "html"])
+@pytest.mark.parametrize("fmt", ["docx", "xlsx", "xls", pytest.param("pdf", marks=pytest.mark.slow), "html"])
 def test_pudong_keeps_only_the_table_tasks(fmt: str) -> None:
     # 001 has numbered prose items and a 任务分解表; as for the text, only the table's 78 tasks count.
     plan = read_built("001", fmt)
@@ -396,6 +397,7 @@ def test_pdf_table_over_two_pages(options: dict[str, object]) -> None:
     assert_same_tasks(text_plan("plan_table.txt"), read_plan_of(data, "two-pages.pdf"))
 
 
+@pytest.mark.slow  # a seed PDF: 0.8 s
 def test_pdf_seed_row_broken_over_a_page() -> None:
     # 000's task 8 cut in the middle of its content, the rest at the top of the next page.
     parts = parts_of("000")
@@ -785,7 +787,7 @@ def _longer_fixture_table() -> PlanParts:
     return PlanParts(parts.before, rows, parts.after)
 
 
-@pytest.mark.parametrize("source", ["fixture", "000"])
+@pytest.mark.parametrize("source", ["fixture", pytest.param("000", marks=pytest.mark.slow)])  # 000: 1.2 s
 def test_pdf_unruled_table_with_its_header_on_each_page(source: str) -> None:
     parts = _longer_fixture_table() if source == "fixture" else parts_of(source)
     text = "\n".join(["\n".join(parts.before), *("\t".join(r) for r in parts.rows)])

@@ -304,6 +304,7 @@ KNOWN_NAMES = sorted(set(DEFAULT.units) | set(DEFAULT.aliases))
 SEPARATOR = st.sampled_from(["、", "，", ",", "；", ";", "、 ", " ", "，\n"])
 
 
+@pytest.mark.slow  # 300 examples: 0.5–0.7 s
 @settings(max_examples=300, deadline=None)
 @given(
     names=st.lists(st.sampled_from(KNOWN_NAMES), min_size=1, max_size=6, unique=True),

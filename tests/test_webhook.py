@@ -16,6 +16,8 @@ from bot import texts
 from bot.app import build_application, serve
 from duban.config import ConfigError, load_settings
 
+pytestmark = pytest.mark.slow  # the bot end to end by webhook
+
 SECRET = "s3cret-token_for-tests"
 
 
