@@ -36,6 +36,7 @@ from core.models import DocumentError, Plan
 from core.pipeline import PreparedTask, status_of
 from core.plandiff import diff_lines
 from duban.importing import compare_document, read_plan, store_document, with_issued
+from duban.reading import ReadLimits
 from storage import plans
 from storage.db import session_scope
 
@@ -294,6 +295,7 @@ async def on_document(update: Update, context: Context) -> None:
             max_bytes=limits.max_bytes,
             year=caption_year(message.caption),
             calendar=ctx.calendar,
+            limits=ReadLimits.from_env(limits.read_timeout_seconds, limits.read_memory_mb),
         )
         comparison = await asyncio.to_thread(
             compare_document, ctx.engine, plan, digest, directory=ctx.directory

@@ -267,6 +267,7 @@ def import_cmd(
 
     from core.models import DocumentError
     from duban.importing import compare_document, read_plan, store_document
+    from duban.reading import ReadLimits
 
     issued_date = parse_iso_date(issued, "--issued")
     if explain:
@@ -279,6 +280,7 @@ def import_cmd(
         for path in files:
             try:
                 data = path.read_bytes()
+                imports = ctx.settings.imports
                 plan, prepared, digest = read_plan(
                     data,
                     filename=path.name,
@@ -286,6 +288,7 @@ def import_cmd(
                     issued=issued_date,
                     title=title,
                     calendar=ctx.calendar,
+                    limits=ReadLimits.from_env(imports.read_timeout_seconds, imports.read_memory_mb),
                 )
                 if dry_run:
                     found = compare_document(ctx.engine, plan, digest, directory=ctx.directory)

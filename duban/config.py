@@ -34,7 +34,6 @@ ROUTE_KINDS = {
 }
 ALL_KINDS = frozenset({"department", "town", "street", "other"})
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
-LOG_KEYS = ("level", "file", "rotation", "retention", "json")
 # The forms loguru reads for rotation and retention (loguru's docs of logger.add), checked here so that a
 # typo is a configuration error with the key's name rather than an English error at start-up.
 _DURATION = (
@@ -86,6 +85,9 @@ class DigestSettings:
     message_limit: int = 4000
     retry_minutes: int = 15
     claim_timeout_seconds: float = 120.0
+    # Chats sent to at once. 1 keeps at most one message in flight, so a crash (kill -9, power loss) can
+    # repeat at most one message; more sends faster and may repeat up to this many.
+    parallel_sends: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,9 @@ class ImportSettings:
 
     max_mb: float = 20.0
     preview_hours: float = 24.0
+    # Reading one office file or web page (in a child process): at most this long and this much memory.
+    read_timeout_seconds: float = 30.0
+    read_memory_mb: int = 1024
 
     @property
     def max_bytes(self) -> int:
@@ -285,6 +290,7 @@ def _digest(raw: dict[str, Any]) -> DigestSettings:
         message_limit=int(_number(d, "message_limit", 4000, "digest", minimum=500)),
         retry_minutes=int(_number(d, "retry_minutes", 15, "digest")),
         claim_timeout_seconds=_number(d, "claim_timeout_seconds", 120.0, "digest", minimum=0.1),
+        parallel_sends=int(_number(d, "parallel_sends", 1, "digest", minimum=1)),
     )
 
 
@@ -322,9 +328,6 @@ def _routing(raw: dict[str, Any]) -> dict[str, frozenset[str]]:
 
 def _log(raw: dict[str, Any], base: Path) -> LogSettings:
     section = _section(raw, "log")
-    unknown = sorted(set(section) - set(LOG_KEYS))
-    if unknown:
-        raise ConfigError(f"[log] 中有未知的配置项：{'、'.join(unknown)}（可用：{'、'.join(LOG_KEYS)}）")
     # Before [log] existed the level lived in [logging]; a file that still says so keeps working.
     level = section.get("level", _section(raw, "logging").get("level", "INFO"))
     if not isinstance(level, str) or level.upper() not in LOG_LEVELS:
@@ -359,6 +362,8 @@ def _imports(raw: dict[str, Any]) -> ImportSettings:
     return ImportSettings(
         max_mb=_number(i, "max_mb", 20.0, "import", minimum=0.001),
         preview_hours=_number(i, "preview_hours", 24.0, "import", minimum=0.01),
+        read_timeout_seconds=_number(i, "read_timeout_seconds", 30.0, "import", minimum=1),
+        read_memory_mb=int(_number(i, "read_memory_mb", 1024, "import", minimum=256)),
     )
 
 
@@ -386,6 +391,77 @@ def _oversight(raw: dict[str, Any], base: Path) -> OversightSettings:
     )
 
 
+# Every section and key config.toml documents; anything else is a typo (or an old name) and an error.
+# [routing] maps group names to unit kinds, so its keys are the district's own.
+KNOWN_KEYS: dict[str, frozenset[str] | None] = {
+    "storage": frozenset({"data_dir", "database_url"}),
+    "time": frozenset({"timezone"}),
+    "units": frozenset({"directory"}),
+    "calendar": frozenset({"override"}),
+    "log": frozenset({"level", "file", "rotation", "retention", "json"}),
+    "logging": frozenset({"level"}),  # the old name of [log] level, still read
+    "telegram": frozenset(
+        {
+            "api_base_url",
+            "api_base_file_url",
+            "mode",
+            "webhook_url",
+            "webhook_secret",
+            "webhook_listen",
+            "webhook_port",
+            "webhook_path",
+            "connect_timeout",
+            "read_timeout",
+            "overall_max_rate",
+            "group_max_rate",
+            "max_retries",
+            "send_attempts",
+            "backoff_seconds",
+            "chat_interval_seconds",
+            "leader_lease_seconds",
+            "leader_renew_seconds",
+        }
+    ),
+    "digest": frozenset(
+        {
+            "time",
+            "window_days",
+            "workdays_only",
+            "misfire_grace_seconds",
+            "message_limit",
+            "retry_minutes",
+            "claim_timeout_seconds",
+            "parallel_sends",
+        }
+    ),
+    "access": frozenset({"mode", "admins"}),
+    "import": frozenset({"max_mb", "preview_hours", "read_timeout_seconds", "read_memory_mb"}),
+    "oversight": frozenset(
+        {"time", "yellow_days", "fresh_days", "checkin_months", "checkin_days", "weekly_summary", "font"}
+    ),
+    "routing": None,
+}
+
+
+def _check_keys(raw: dict[str, Any], path: Path) -> None:
+    """Refuse a section or key config.toml does not document, naming it and the ones that exist."""
+    for section, table in raw.items():
+        if section not in KNOWN_KEYS:
+            known = "、".join(f"[{n}]" for n in KNOWN_KEYS)
+            raise ConfigError(f"配置文件 {path} 中有未知的配置节 [{section}]（可用：{known}）")
+        keys = KNOWN_KEYS[section]
+        if keys is None:
+            continue
+        if not isinstance(table, dict):
+            raise ConfigError(f"配置文件 {path} 中 {section} 应当是一个配置节 [{section}]")
+        for key in table:
+            if key not in keys:
+                known = "、".join(sorted(keys))
+                raise ConfigError(
+                    f"配置文件 {path} 中有未知的配置项 {section}.{key}（[{section}] 可用：{known}）"
+                )
+
+
 def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
     """Read settings from the config file (if any) and the environment."""
     path = find_config(explicit)
@@ -395,6 +471,7 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"配置文件 {path} 格式有误：{exc}") from exc
+        _check_keys(raw, path)
     base = path.parent.resolve() if path is not None else Path.cwd()
     storage = _section(raw, "storage")
     data_dir = _optional_path(base, storage.get("data_dir", "data"), "storage.data_dir") or base / "data"

@@ -44,9 +44,9 @@ class ReadLimits:
     memory_mb: int = READ_MEMORY_MB
 
     @classmethod
-    def from_env(cls) -> ReadLimits:
-        """The defaults, or DUBAN_READ_TIMEOUT_SECONDS / DUBAN_READ_MEMORY_MB when set to positive numbers."""
-        seconds, memory = READ_TIMEOUT_S, READ_MEMORY_MB
+    def from_env(cls, seconds: float = READ_TIMEOUT_S, memory: int = READ_MEMORY_MB) -> ReadLimits:
+        """The given limits ([import] read_timeout_seconds / read_memory_mb, else the defaults), or
+        DUBAN_READ_TIMEOUT_SECONDS / DUBAN_READ_MEMORY_MB when set to positive numbers."""
         with contextlib.suppress(ValueError):
             seconds = float(os.environ.get("DUBAN_READ_TIMEOUT_SECONDS", "")) or seconds
         with contextlib.suppress(ValueError):

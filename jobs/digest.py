@@ -292,10 +292,11 @@ async def deliver_digests(
     clock: Clock,
     chat_ids: Iterable[int] | None = None,
     unit: str | None = None,
-    concurrency: int = 8,
+    concurrency: int | None = None,
     sleep: Sleep = asyncio.sleep,
 ) -> DeliveryReport:
-    """Send day's digest to every chat that has something to say and has not had it yet."""
+    """Send day's digest to every chat that has something to say and has not had it yet; `concurrency`
+    chats at once ([digest] parallel_sends: 1 keeps one message in flight, the most a crash can repeat)."""
     report = DeliveryReport(day)
     since = clock() - timedelta(seconds=ctx.settings.digest.claim_timeout_seconds)
     with session_scope(ctx.engine) as s:
@@ -323,7 +324,7 @@ async def deliver_digests(
     composed = compose(ctx, day=day, chat_ids=todo, unit=unit) if todo else {}
     report.empty.extend(c for c in todo if c not in composed)
     # Chats go in parallel up to `concurrency`; the rate limiter keeps the overall and per-group pace.
-    gate = asyncio.Semaphore(concurrency)
+    gate = asyncio.Semaphore(concurrency or ctx.settings.digest.parallel_sends)
 
     async def one(chat_id: int, messages: list[OutMessage]) -> None:
         async with gate:

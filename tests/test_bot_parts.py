@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 from pathlib import Path
 
@@ -155,3 +156,33 @@ def test_bot_config_values(tmp_path: Path) -> None:
 def test_bot_config_errors_are_clear(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
         load_settings(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[digest]\ntme = "09:00"\n', "未知的配置项 digest.tme"),
+        ('[telegarm]\nmode = "polling"\n', "未知的配置节 [telegarm]"),
+        ('[storage]\ndatabase = "x"\n', "未知的配置项 storage.database"),
+    ],
+)
+def test_unknown_config_keys_are_errors_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(path)
+
+
+def test_every_key_of_the_shipped_config_is_known_and_read() -> None:
+    import tomllib
+
+    from duban.config import KNOWN_KEYS
+
+    shipped = tomllib.loads(
+        (Path(__file__).resolve().parent.parent / "config.toml").read_text(encoding="utf-8")
+    )
+    for section, table in shipped.items():
+        known = KNOWN_KEYS[section]
+        assert known is None or set(table) <= known, section
+    settings = load_settings(Path(__file__).resolve().parent.parent / "config.toml")
+    assert (settings.digest.parallel_sends, settings.imports.read_timeout_seconds) == (1, 30.0)

@@ -156,7 +156,7 @@ def test_shipped_config_documents_every_log_key() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[log]\nlevl = "INFO"\n', "未知的配置项：levl"),
+        ('[log]\nlevl = "INFO"\n', "未知的配置项 log.levl"),
         ('[log]\nlevel = "LOUD"\n', "log.level"),
         ('[log]\nrotation = "every now and then"\n', "log.rotation"),
         ("[log]\nrotation = 5\n", "log.rotation"),
