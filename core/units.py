@@ -669,11 +669,12 @@ _NOT_PERSON_START = ("各", "全", "相关", "有关", "本", "其他", "其它"
 
 
 def looks_like_unit(name: str) -> bool:
-    """Whether a name reads as a body: it ends in a unit ending (局 处 科 片区 支行 社区 …) or is a group."""
+    """Whether a name reads as a body or a set of bodies: it ends in a unit ending (局 处 科 片区 支行 社区 …)."""
     n = normalize_name(name)
     if len(n) < 2 or is_person_name(n):
         return False
-    return is_group(n) or n.endswith(unit_words().suffixes)
+    # A group reads as a body only when it names a kind of body (各村, 相关单位), not 相关文件.
+    return n.endswith(unit_words().suffixes)
 
 
 def is_person_name(text: str) -> bool:
