@@ -29,14 +29,14 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal
 
 from core.deadlines import extract_phrases
 from core.models import Task
 from core.text import normalize_spaces, units_of
-from core.units import is_person_name, looks_like_unit, split_units
+from core.units import is_person_name, looks_like_unit, split_units, unit_words
 
 ColumnRole = Literal[
     "seq",
@@ -156,29 +156,40 @@ def _priority(role: str) -> int:
 
 _SEQ = re.compile(r"^(?P<n>\d{1,4})(?:\s*[-－‐]\s*(?P<sub>\d{1,3}))?\s*[.．、]?$")
 _IN_CELL_SEQ = re.compile(r"^\s*(?P<n>\d{1,3})\s*[.．、](?!\d)\s*(?P<rest>\S.*)$", re.S)
+_SAMPLE = 12
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?\s*分?$")
 _SENTENCE = re.compile(r"[。；;！？]")
 
 
+@cache
+def _unit_tails() -> tuple[str, ...]:
+    return (*unit_words().suffixes, "牵头", "配合", "负责", "落实", "协助", "参与", "等", "）")
+
+
+@lru_cache(maxsize=4096)
 def is_unit_cell(cell: str) -> bool:
     """Whether a cell is a list of units (区司法局、各街道; 财务处牵头): every name reads as a body."""
-    text = normalize_spaces(cell)
-    if not text or len(text) > 80 or _SENTENCE.search(text.rstrip("。；; ")):
+    text = normalize_spaces(cell).rstrip("。；; ")
+    if not text or len(text) > 80 or _SENTENCE.search(text):
         return False
+    if not text.endswith(_unit_tails()):
+        return False  # a quick no: a list of units ends in a unit's name or a role word
     names = [u.name for u in split_units(text)]
     return bool(names) and all(looks_like_unit(n) for n in names)
 
 
+@lru_cache(maxsize=4096)
 def is_person_cell(cell: str) -> bool:
     """Whether a cell names only people (张三、李四; 副区长王五)."""
     parts = [p for p in re.split(r"[\s、，,；;/]+", cell.strip()) if p]
     return bool(parts) and len(cell.strip()) <= 40 and all(is_person_name(p) for p in parts)
 
 
+@lru_cache(maxsize=4096)
 def is_deadline_cell(cell: str) -> bool:
     """Whether a cell is chiefly a time (6月底前, 2022年3月, 全年, 二季度), not a long text with a date in it."""
     text = normalize_spaces(cell)
-    if not text:
+    if not text or len(text) > 60:
         return False
     phrases = extract_phrases(text)
     if not phrases:
@@ -204,7 +215,8 @@ class ColumnStats:
     def of(cls, cells: Sequence[str]) -> ColumnStats:
         """Statistics of one column's body cells (carried cells count as repeats)."""
         texts = [normalize_spaces(c) for c in cells]
-        filled = [t for t in texts if t]
+        # A sample of the filled cells tells the column as well as all of them (and keeps big tables fast).
+        filled = [t for t in texts if t][:_SAMPLE]
         n = len(filled)
         if not n:
             return cls(len(cells), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
@@ -212,14 +224,14 @@ class ColumnStats:
         repeats = sum(1 for a, b in itertools.pairwise(texts) if b and a == b) + carried
         return cls(
             cells=len(cells),
-            fill=n / len(cells),
+            fill=sum(1 for t in texts if t) / len(cells),
             mean_length=sum(len(t) for t in filled) / n,
             units=sum(is_unit_cell(t) for t in filled) / n,
             persons=sum(is_person_cell(t) for t in filled) / n,
             deadlines=sum(is_deadline_cell(t) for t in filled) / n,
             seqs=sum(bool(_SEQ.match(t)) for t in filled) / n,
             numbers=sum(bool(_NUMBER.match(t)) and not _SEQ.match(t) for t in filled) / n,
-            repeats=min(1.0, repeats / n),
+            repeats=min(1.0, repeats / sum(1 for t in texts if t)),
         )
 
 
@@ -399,6 +411,8 @@ def map_columns(header: Sequence[str], body: Sequence[Sequence[str]] = ()) -> Co
 
 def is_header_row(cells: Sequence[str]) -> bool:
     """Whether a row reads as a task table's header: short cells, at least two of them header words."""
+    if any(len(c) > 24 for c in cells):
+        return False  # a quick no for data rows: header cells are short
     names = [_header_key(c) for c in cells]
     filled = [n for n in names if n]
     if len(filled) < 3 or any(len(n) > 16 for n in filled):
@@ -415,6 +429,8 @@ _ORDER = ("seq", "title", "content", "units", "deadline")
 
 def header_map(cells: Sequence[str], body: Sequence[Sequence[str]] = ()) -> ColumnMap | None:
     """The column map of a task table's header row (and body), or None when the row is no such header."""
+    if any(len(c) > 24 for c in cells):
+        return None
     names = [normalize_spaces(c) for c in cells]
     if not is_header_row(names):
         if len(names) == len(_ORDER) and _header_key(names[0]) in table_words()["seq"].exact:
@@ -698,3 +714,300 @@ def explain_table(lines: Sequence[str | Sequence[str]]) -> list[ColumnMap]:
     """The column map of each task table in a document (for `duban import --explain`); [] when none."""
     reading = read_table(lines)
     return reading.maps if reading else []
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Flattened tables: a web page saved as text runs the cells together
+# ---------------------------------------------------------------------------------------------------------
+
+# What the cell after a row number may start with when it is text (not a date).
+_TEXT_START = re.compile(r"[\u4e00-\u9fff《“\"（(【]")
+_DATE_START = re.compile(
+    r"(?:(?:19|20)\d{2}\s*年|\d{1,2}\s*月|[一二三四]?季度|第[一二三四]季度|[上下]半年|全年|年底|年内|即日起|长期|持续)"
+)
+_SPACES_RUN = re.compile(r"\s+")
+
+
+@cache
+def _header_vocabulary() -> tuple[str, ...]:
+    """Every exact header word, longest first, for segmenting a run of glued header cells."""
+    words = {w for hw in table_words().values() for w in hw.exact if len(w) >= 2}
+    return tuple(sorted(words, key=len, reverse=True))
+
+
+def _header_run(text: str, start: int) -> list[str]:
+    """The longest chain of header words glued together from start (spaces between them allowed)."""
+    best: list[str] = []
+
+    def walk(at: int, chain: list[str]) -> None:
+        nonlocal best
+        if len(chain) > len(best) or (len(chain) == len(best) and sum(map(len, chain)) > sum(map(len, best))):
+            best = list(chain)
+        while at < len(text) and text[at] in " \t\u3000":
+            at += 1
+        for word in _header_vocabulary():
+            if text.startswith(word, at) and len(chain) < 16:
+                walk(at + len(word), [*chain, word])
+
+    walk(start, [])
+    return best
+
+
+def _find_header(text: str) -> tuple[list[str], int] | None:
+    """The run of header words that makes the best task-table header, and where its body starts."""
+    best: tuple[list[str], int] | None = None
+    firsts = {w[0] for w in _header_vocabulary()}
+    at = 0
+    while at < len(text):
+        if text[at] in firsts:
+            run = _header_run(text, at)
+            if len(run) >= 3 and header_map(run) is not None and (best is None or len(run) > len(best[0])):
+                end = at
+                for word in run:
+                    end = text.index(word, end) + len(word)
+                best = (run, end)
+                at = end
+                continue
+        at += 1
+    return best
+
+
+def _starts_cell(text: str, role: str) -> bool:
+    """Whether text can begin a cell of a column with this role (a date for a deadline column)."""
+    if role in ("deadline", "milestone"):
+        return bool(_DATE_START.match(text))
+    return bool(_TEXT_START.match(text))
+
+
+def _ends_row(text: str, role: str) -> bool:
+    """Whether text can end a row whose last column has this role (a date, a unit name); others can't tell."""
+    if role in ("deadline", "milestone"):
+        return _date_suffix(text) > 0
+    if role in _UNIT_ROLES:
+        return _units_suffix(text) > 0
+    return True
+
+
+def _cut_rows(body: str, first_role: str, last_role: str) -> list[tuple[str, str]]:
+    """(row number, row text) for the rows 1, 2, 3 … numbered in a run of text; the numbers are glued to the
+    next cell (`12022年3月` is row 1 and `2022年3月`), so a number only counts where the next cell can start
+    and the row before it can end (`开展2次检查` is no row 2 when rows end in a date)."""
+    rows: list[tuple[str, str]] = []
+    at = 0
+    n = 1
+    while True:
+        label = str(n)
+        found = None
+        search = at
+        while (hit := body.find(label, search)) >= 0:
+            before = body[hit - 1] if hit else ""
+            after = body[hit + len(label) :].lstrip()
+            plausible = (
+                not before.isdigit() and before not in tuple("第约共计") and _starts_cell(after, first_role)
+            )
+            # Row 1 opens the body; later rows need some text of the row before them.
+            if plausible and n > 1:
+                plausible = hit - at >= 4 and _ends_row(body[at:hit].strip(), last_role)
+            if plausible and (n > 1 or not body[:hit].strip()):
+                found = hit
+                break
+            search = hit + 1
+            if n == 1:
+                break
+        if found is None:
+            break
+        if rows:
+            rows[-1] = (rows[-1][0], body[at:found].strip())
+        at = found + len(label)
+        rows.append((label, body[at:].strip()))
+        n += 1
+    return rows
+
+
+def _end_of_last_row(rows: list[tuple[str, str]]) -> None:
+    """The last row runs on into whatever follows the table: cut it at the first space past a typical row."""
+    if not rows:
+        return
+    label, last = rows[-1]
+    others = [len(t) for _, t in rows[:-1]]
+    typical = sum(others) / len(others) if others else 10
+    for m in _SPACES_RUN.finditer(last):
+        if m.start() >= typical * 0.6:
+            rows[-1] = (label, last[: m.start()])
+            return
+
+
+def _date_prefix(text: str) -> int:
+    """Length of the date phrase a cell text starts with (0 if none)."""
+    m = _DATE_START.match(text)
+    if not m:
+        return 0
+    phrase = next((p for p in extract_phrases(text[:30]) if text.startswith(p)), None)
+    return len(phrase) if phrase else 0
+
+
+def _date_suffix(text: str) -> int:
+    """Length of the date phrase a row ends with (0 if none)."""
+    tail = text[-30:]
+    phrase = next((p for p in reversed(extract_phrases(tail)) if tail.endswith(p)), None)
+    return len(phrase) if phrase else 0
+
+
+_NAME_STARTS = ("区", "市", "县", "省", "镇", "乡", "各")
+_LIST_MARKS = "、，,；;"
+
+
+def _last_unit(text: str) -> int:
+    """Where the unit name a text ends with starts (its role word kept: 各街道配合), or -1. A name starts at a
+    level prefix (区 市 县 镇 各 …) or after punctuation; the shortest such name that reads as a body wins."""
+    for i in range(len(text) - 2, -1, -1):
+        starts = text[i] in _NAME_STARTS or i == 0 or text[i - 1] in _LIST_MARKS + "。：:）)》” "
+        if starts and text[i] not in _LIST_MARKS and len(text) - i >= 3 and is_unit_cell(text[i:]):
+            return i
+    return -1
+
+
+def _unit_names_at_end(text: str) -> list[int]:
+    """Start of each unit name in the run of names a row ends with, left to right (read backwards: a name,
+    then a list mark or a name glued before it, and so on)."""
+    starts: list[int] = []
+    end = len(text)
+    while end > 0:
+        at = _last_unit(text[:end])
+        if at < 0:
+            break
+        starts.insert(0, at)
+        end = at
+        while end > 0 and text[end - 1] in _LIST_MARKS:
+            end -= 1
+        if end > 0 and text[end - 1] in "。；;":
+            break
+    return starts
+
+
+def _units_suffix(text: str) -> int:
+    """Length of the run of unit names a row ends with (read backwards with the unit grammar)."""
+    starts = _unit_names_at_end(text)
+    return len(text) - starts[0] if starts else 0
+
+
+def _common_suffix(texts: list[str]) -> str:
+    """The longest text every row ends with (cells repeated down the column, such as a venue); it starts at
+    no closing bracket (a title two rows happen to end alike is not cut in half)."""
+    if len(texts) < 2:
+        return ""
+    tail = texts[0]
+    for t in texts[1:]:
+        k = 0
+        while k < min(len(tail), len(t)) and tail[-1 - k] == t[-1 - k]:
+            k += 1
+        tail = tail[len(tail) - k :]
+    closing = max(tail.rfind(c) for c in "》”）)】")
+    return tail[closing + 1 :] if closing >= 0 else tail
+
+
+def _row_cells(text: str, roles: list[str], shared: str) -> list[str]:
+    """One row's text cut into cells by what each column holds: dates at the start or end, unit runs at the
+    end; a tail all rows share is the columns after the task; the rest is the task."""
+    cells = [""] * len(roles)
+    content_at = roles.index("content")
+    left, right = 0, len(roles) - 1
+    rest = text
+    # Columns before the task: a seq or a date cell can be told by its form.
+    while left < content_at:
+        role = roles[left]
+        if role in ("deadline", "milestone") and (k := _date_prefix(rest)):
+            cells[left], rest = rest[:k], rest[k:]
+        left += 1
+    # Columns after the task, from the right.
+    if shared and rest.endswith(shared) and len(shared) < len(rest):
+        tail_roles = roles[content_at + 1 :]
+        pieces = _split_tail(shared, tail_roles)
+        for offset, piece in enumerate(pieces):
+            cells[content_at + 1 + offset] = piece
+        rest = rest[: -len(shared)]
+        right = content_at
+    while right > content_at:
+        role = roles[right]
+        if role in ("deadline", "milestone"):
+            k = _date_suffix(rest)
+            if k and k < len(rest):
+                cells[right], rest = rest[-k:], rest[:-k]
+            right -= 1
+        elif role in _UNIT_ROLES:
+            # Adjacent unit columns (牵头单位 配合单位) share one run of names: the first column takes the
+            # first name, each later column the name after it, the last column the rest.
+            first = right
+            while first - 1 > content_at and roles[first - 1] in _UNIT_ROLES:
+                first -= 1
+            starts = _unit_names_at_end(rest)
+            if starts and starts[0] > 0:
+                ends = [*starts[1:], len(rest)]
+                names = [rest[a:b].strip(_LIST_MARKS) for a, b in zip(starts, ends, strict=True)]
+                width = right - first + 1
+                if width == 1:
+                    names = [rest[starts[0] :]]
+                for offset in range(width):
+                    chunk = names[offset:] if offset == width - 1 else names[offset : offset + 1]
+                    cells[first + offset] = "、".join(chunk)
+                rest = rest[: starts[0]]
+            right = first - 1
+        else:
+            right -= 1
+    cells[content_at] = rest.strip()
+    return [c.strip() for c in cells]
+
+
+def _split_tail(tail: str, roles: list[str]) -> list[str]:
+    """A tail shared by every row split over the columns after the task: the last column takes the last name
+    (the unit grammar reads it backwards), the column before it the rest."""
+    if len(roles) <= 1:
+        return [tail]
+    last = tail
+    # Most place names have two characters before their place word (北港片区), some three or four.
+    for before in (2, 3, 4):
+        start = next((i for i in range(1, len(tail) - 1) if _place_at(tail[i:]) == before), None)
+        if start is not None:
+            last = tail[start:]
+            break
+    head = tail[: len(tail) - len(last)]
+    return [*_split_tail(head, roles[:-1]), last] if head else ["" for _ in roles[:-1]] + [last]
+
+
+def _place_at(text: str) -> int | None:
+    """Where the place word of a single body or place name (北港片区会议中心 → 2) stands, or None when text is
+    a list, a phrase or no such name."""
+    if any(c in text for c in "、，,；;。 ") or not looks_like_unit(text) or len(text) > 20:
+        return None
+    found = [text.find(w) for w in unit_words().place_words if len(w) > 1 and 0 < text.find(w) <= 4]
+    return min(found) if found else None
+
+
+def rebuild_flattened_table(text: str) -> list[list[str]] | None:
+    """A task table whose cells a web page ran together, as rows of cells (the header row first), or None.
+
+    The header is the longest run of header words (core/table_words.toml) glued together; rows are cut at
+    the row numbers 1, 2, 3 … that follow it (each glued to its first cell: `12022年3月` is row 1, cell
+    `2022年3月`); cells are cut by what each column holds: a date at the start or end of the row for a
+    deadline column, a run of unit names at the end for a units column, a tail every row shares (a venue, the
+    trainees) for the columns after the task; the rest is the task."""
+    found = _find_header(text)
+    if found is None:
+        return None
+    header, body_at = found
+    columns = header_map(header)
+    if columns is None or columns.index("seq") != 0:
+        return None
+    roles = [c.role for c in columns.columns]
+    body = text[body_at:].split("\n", 1)[0]
+    rows = _cut_rows(body, roles[1] if len(roles) > 1 else "content", roles[-1])
+    _end_of_last_row(rows)
+    if not rows:
+        return None
+    shared = _common_suffix([t for _, t in rows]) if len(rows) >= 2 else ""
+    if shared and any(len(shared) >= len(t) for _, t in rows):
+        shared = ""
+    table = [list(header)]
+    for label, row in rows:
+        table.append([label, *_row_cells(row, roles, shared)[1:]])
+    return table

@@ -30,7 +30,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from core.models import Role, UnitRef
@@ -677,24 +677,26 @@ def looks_like_unit(name: str) -> bool:
     return n.endswith(unit_words().suffixes)
 
 
+@cache
+def _person_pattern() -> re.Pattern[str]:
+    titles = "|".join(re.escape(t) for t in unit_words().titles)
+    return re.compile(rf"^(?:{titles})?(?P<name>[\u4e00-\u9fff]{{2,4}}?)(?:{titles}|（(?:{titles})）)?$")
+
+
+@lru_cache(maxsize=8192)
 def is_person_name(text: str) -> bool:
     """Whether text is a person's name, perhaps with a title: 张三, 欧阳明, 副区长李四, 王五（副局长）, 赵六同志."""
-    words = unit_words()
     n = normalize_name(text)
-    n = re.sub(r"（[^（）]*）$", lambda m: "" if m.group(0)[1:-1] in words.titles else m.group(0), n)
-    for title in words.titles:
-        if n.startswith(title) and len(n) > len(title):
-            n = n[len(title) :]
-            break
-    for title in words.titles:
-        if n.endswith(title) and len(n) > len(title):
-            n = n[: -len(title)]
-            break
-    if not (2 <= len(n) <= 4) or not _CJK_NAME.fullmatch(n) or n.startswith(_NOT_PERSON_START):
+    if not 2 <= len(n) <= 16:
         return False
-    if n.endswith(words.suffixes) or n.endswith(words.place_words) or n in _FRAGMENTS:
+    m = _person_pattern().match(n)
+    if m is None:
         return False
-    if any(n.endswith(word) for word, _ in _ROLE_WORDS):
+    words = unit_words()
+    n = m["name"]
+    if n.startswith(_NOT_PERSON_START) or n.endswith(words.suffixes) or n.endswith(words.place_words):
+        return False
+    if n in _FRAGMENTS or n.endswith(_ROLE_ENDINGS):
         return False
     if len(n) == 4:
         # Four characters are a name only with a two-character surname (欧阳明华).
@@ -702,8 +704,13 @@ def is_person_name(text: str) -> bool:
     return n[:1] in words.surnames or n[:2] in words.surnames
 
 
+_ROLE_ENDINGS = tuple(word for word, _ in _ROLE_WORDS)
+
+
 def without_person_names(text: str) -> str:
     """A units cell without the people named in it (`区教育局 张三` → `区教育局`, `区司法局（李四）`)."""
+    if len(text) <= 16 and is_person_name(text):
+        return ""
     text = re.sub(r"[（(]([^（）()]{2,12})[)）]", lambda m: "" if is_person_name(m[1]) else m[0], text)
     pieces = re.split(r"(\s+|[、，,；;])", text)
     kept: list[str] = []

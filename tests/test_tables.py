@@ -22,6 +22,7 @@ from core.tables import (
     is_unit_cell,
     map_columns,
     read_table,
+    rebuild_flattened_table,
 )
 
 
@@ -381,3 +382,70 @@ def test_seed_tables_map_by_header_and_content() -> None:
         for columns in reading.maps:
             assert [c.role for c in columns.columns] == ["seq", "title", "content", "units", "deadline"]
             assert all(c.margin > 1 for c in columns.columns)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Flattened tables (a web page saved as text runs the cells together)
+# ---------------------------------------------------------------------------------------------------------
+
+FLATTENED = [
+    # dates glued to the row number, trainees and a venue repeated down their columns, page chrome after
+    (
+        "附件 培训计划表 序号培训时间培训内容培训对象培训地点12023年4月《消防法》解读各村消防队员北港片区会议中心"
+        "22023年9月《防汛条例》宣讲各村消防队员北港片区会议中心 来源：北港片区 附件下载",
+        [
+            ["序号", "培训时间", "培训内容", "培训对象", "培训地点"],
+            ["1", "2023年4月", "《消防法》解读", "各村消防队员", "北港片区会议中心"],
+            ["2", "2023年9月", "《防汛条例》宣讲", "各村消防队员", "北港片区会议中心"],
+        ],
+    ),
+    # units read backwards from the row's end, a deadline at the end; `2次` inside a row is no row 2
+    (
+        "现将任务表印发。序号工作任务责任单位完成时限1编制公开目录，开展2次检查区司法局6月底前"
+        "2更新政务专栏区民政局、区水务局全年3优化热线服务区信访局牵头，各街道配合9月底前",
+        [
+            ["序号", "工作任务", "责任单位", "完成时限"],
+            ["1", "编制公开目录，开展2次检查", "区司法局", "6月底前"],
+            ["2", "更新政务专栏", "区民政局、区水务局", "全年"],
+            ["3", "优化热线服务", "区信访局牵头，各街道配合", "9月底前"],
+        ],
+    ),
+    # a lead and a support column glued together: the first name leads
+    (
+        "序号工作任务牵头单位配合单位完成时限1编制公开目录区司法局区财政局6月底前2更新政务专栏区民政局各街道、区水务局全年",
+        [
+            ["序号", "工作任务", "牵头单位", "配合单位", "完成时限"],
+            ["1", "编制公开目录", "区司法局", "区财政局", "6月底前"],
+            ["2", "更新政务专栏", "区民政局", "各街道、区水务局", "全年"],
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "rows"), FLATTENED)
+def test_rebuild_flattened_table(text: str, rows: list[list[str]]) -> None:
+    assert rebuild_flattened_table(text) == rows
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这是一段没有表格的正文，序号从1开始，共3项。",
+        # a blank form: a header without a task column
+        "附件 花名册 姓名性别年龄政治面貌工作单位及职务联系电话",
+        # a header run but no numbered rows after it
+        "序号工作任务责任单位完成时限 （空表）",
+    ],
+)
+def test_no_flattened_table(text: str) -> None:
+    assert rebuild_flattened_table(text) is None
+
+
+def test_a_rebuilt_table_reads_as_tasks() -> None:
+    rows = rebuild_flattened_table(FLATTENED[1][0])
+    assert rows is not None
+    assert rows_of(rows) == [
+        ("1", "", "编制公开目录，开展2次检查", "区司法局:o", "6月底前"),
+        ("2", "", "更新政务专栏", "区民政局:o 区水务局:o", "全年"),
+        ("3", "", "优化热线服务", "区信访局:l 各街道:s", "9月底前"),
+    ]
