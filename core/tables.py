@@ -533,8 +533,11 @@ def _is_section(cells: list[str], width: int, open_row: bool) -> bool:
         return False
     if _HEADING.match(text):
         return True
-    # Without a heading number only a row the table's last line left complete can be a heading.
-    return not open_row and cells[0].strip() == filled[0].strip() and not _SENTENCE.search(text)
+    # Without a heading number only a row the table's last line left complete can be a heading, and not the
+    # wrapped end of its last cell (a unit name or a date that went on to the next line of a PDF).
+    if open_row or cells[0].strip() != filled[0].strip() or _SENTENCE.search(text) or len(text) < 4:
+        return False
+    return not (is_unit_cell(text) or is_deadline_cell(text))
 
 
 def read_table(lines: Sequence[str | Sequence[str]]) -> TableReading | None:

@@ -793,3 +793,19 @@ def unit_norms(names: list[str]) -> list[str]:
             out[:-1] = [o + suffix for o in out[:-1]]
         break
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class NamedUnit:
+    """A unit as written in the plan (name), what it means with the list's elisions restored (norm), its role."""
+
+    name: str
+    norm: str
+    role: Role
+
+
+def named_units(text: str, directory: UnitDirectory | None = None) -> list[NamedUnit]:
+    """The units of a cell or clause, each with its norm (`局机关党委、乡村振兴处` → 乡村振兴处 = 局乡村振兴处)."""
+    refs = split_units(text, directory)
+    norms = unit_norms([r.name for r in refs])
+    return [NamedUnit(r.name, n, r.role) for r, n in zip(refs, norms, strict=True)]

@@ -449,3 +449,9 @@ def test_a_rebuilt_table_reads_as_tasks() -> None:
         ("2", "", "更新政务专栏", "区民政局:o 区水务局:o", "全年"),
         ("3", "", "优化热线服务", "区信访局:l 各街道:s", "9月底前"),
     ]
+
+
+def test_a_wrapped_last_cell_is_no_section_row() -> None:
+    # The units cell of row 1 ran on to a line of its own (a PDF break); it is not a heading for row 2.
+    text = "序号\t工作要求\t责任单位\n1\t开展档案安全检查\t区档案馆、\n区司法局\n2\t整改隐患\t区档案馆\n"
+    assert [r[1] for r in rows_of(text)] == ["", ""]

@@ -15,6 +15,7 @@ from core.units import (
     is_group,
     is_person_name,
     looks_like_unit,
+    named_units,
     split_units,
     unit_norms,
     without_person_names,
@@ -641,3 +642,12 @@ def test_unit_norms(names: str, norms: str) -> None:
 
 def test_without_person_names_keeps_the_list_well_formed() -> None:
     assert without_person_names("孙小明、区民政局，李华；区水务局 王刚") == "区民政局，区水务局"
+
+
+def test_named_units_keep_the_name_as_written_and_the_norm() -> None:
+    got = [(u.name, u.norm, u.role) for u in named_units("局办公室牵头，财务处、区统计局配合")]
+    assert got == [
+        ("局办公室", "局办公室", "lead"),
+        ("财务处", "局财务处", "support"),
+        ("区统计局", "区统计局", "support"),
+    ]
