@@ -727,8 +727,11 @@ def without_person_names(text: str) -> str:
 def _parent_of(first: str) -> str | None:
     """The body a first name belongs to when it names one of its internal offices (局机关党委 → 局)."""
     words = unit_words()
+    endings = (*words.parent_endings, *words.internal_suffixes)
     for i in range(1, len(first)):
         head, tail = first[:i], first[i:]
+        if any(len(e) > i and first.startswith(e) for e in endings):
+            continue  # 办|公室 is one word, not 办 + 公室
         inside = len(tail) >= 2 and tail.endswith(words.internal_suffixes)
         if (
             inside
@@ -758,26 +761,33 @@ def _level_of(name: str) -> str | None:
     return level
 
 
-def unit_norms(names: list[str]) -> list[str]:
+def unit_norms(names: list[str], parent: str | None = None) -> list[str]:
     """Each name of one list with what the list left out restored; names that need nothing come back as is.
 
     - an internal office after a first name inside a parent body gets the parent
       (局机关党委、乡村振兴处 → 局乡村振兴处; 区农业农村局办公室、科技处 → 区农业农村局科技处);
     - a department after a first name with a level prefix gets the level (区经济发展局、国资局 → 区国资局);
     - places before a last name with a shared ending get the ending (金井片区、海坛片区管理局 → 金井片区管理局).
+
+    `parent` is how the plan's issuer calls itself (局 for a bureau's own plan): an office list that names no
+    parent of its own (办公室、区旅游服务中心) takes it.
     """
     words = unit_words()
     written = [normalize_name(n) for n in names]
     out = list(written)
-    if len(written) < 2:
+    if not written:
         return out
     first = written[0]
-    parent = _parent_of(first)
+    own = _parent_of(first)
     level = _level_of(first)
-    for i, name in enumerate(written[1:], start=1):
+    start = 1
+    if own is None and parent:
+        own, start = parent, 0
+    parent = own
+    for i, name in enumerate(written[start:], start=start):
         if not name or is_group(name) or is_person_name(name) or name.startswith(_UPPER_LEVELS):
             continue
-        if parent and name.endswith(words.internal_suffixes) and not name.startswith(parent):
+        if parent and name.endswith(words.internal_suffixes) and not name.startswith((parent, "各")):
             out[i] = parent + name
         elif level and not parent and name.endswith(_DEPARTMENT_ENDINGS) and not _names_a_place(name):
             out[i] = level + name
@@ -804,8 +814,11 @@ class NamedUnit:
     role: Role
 
 
-def named_units(text: str, directory: UnitDirectory | None = None) -> list[NamedUnit]:
-    """The units of a cell or clause, each with its norm (`局机关党委、乡村振兴处` → 乡村振兴处 = 局乡村振兴处)."""
+def named_units(
+    text: str, directory: UnitDirectory | None = None, *, parent: str | None = None
+) -> list[NamedUnit]:
+    """The units of a cell or clause, each with its norm (`局机关党委、乡村振兴处` → 乡村振兴处 = 局乡村振兴处);
+    `parent` as in unit_norms."""
     refs = split_units(text, directory)
-    norms = unit_norms([r.name for r in refs])
+    norms = unit_norms([r.name for r in refs], parent)
     return [NamedUnit(r.name, n, r.role) for r, n in zip(refs, norms, strict=True)]

@@ -651,3 +651,20 @@ def test_named_units_keep_the_name_as_written_and_the_norm() -> None:
         ("财务处", "局财务处", "support"),
         ("区统计局", "区统计局", "support"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("names", "parent", "norms"),
+    [
+        # the issuer calls itself 局: its offices take it, bodies with a level or 各 do not
+        ("办公室、区旅游服务中心、各经营单位", "局", "局办公室、区旅游服务中心、各经营单位"),
+        ("财务处", "局", "局财务处"),
+        ("区财政局", "局", "区财政局"),
+        # a list that names its own parent keeps it
+        ("委办公室、财务处", "局", "委办公室、委财务处"),
+        # 办公室 is one word: no parent 办 inside it
+        ("办公室、财务处", None, "办公室、财务处"),
+    ],
+)
+def test_unit_norms_with_the_issuer_as_parent(names: str, parent: str | None, norms: str) -> None:
+    assert "、".join(unit_norms(names.split("、"), parent)) == norms
