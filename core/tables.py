@@ -553,23 +553,44 @@ def read_table(lines: Sequence[str | Sequence[str]]) -> TableReading | None:
     header: list[str] = []
     width = 0
     section = ""
+    skip: set[int] = set()
     for i, cells in enumerate(all_rows):
         if i in starts:
             names = [normalize_spaces(c) for c in cells]
+            if i + 1 < len(all_rows) and _is_sub_header(all_rows[i + 1]):
+                # A two-row header (`时间节点` over `一季度 二季度 …`): the lower name tells the column.
+                lower = [normalize_spaces(c) for c in all_rows[i + 1]]
+                names = [lower[j] if j < len(lower) and lower[j] else n for j, n in enumerate(names)]
+                names += lower[len(names) :]
+                skip.add(i + 1)
             if columns is not None and names == header:
                 continue  # the header repeated on a new page
             end = next((s for s in starts if s > i), len(all_rows))
             body = [c for c in all_rows[i + 1 : end] if len(c) > 1]
-            found = header_map(cells, body) or header_map(cells)
-            assert found is not None
-            columns, header, width = found, names, len(cells)
+            found = header_map(names, body) or header_map(names)
+            if found is None:
+                continue
+            columns, header, width = found, names, len(names)
             maps.append(found)
+            continue
+        if i in skip:
             continue
         if columns is None or not any(c.strip() for c in cells):
             continue
         section = _add_line(rows, columns, width, cells, section)
     tasks = _tasks_of(rows)
     return TableReading(tasks, maps) if maps else None
+
+
+def _is_sub_header(cells: Sequence[str]) -> bool:
+    """Whether the row under a header is its second row: short names, one of them a header word, no number."""
+    filled = [normalize_spaces(c) for c in cells if c.strip()]
+    if len(filled) < 2 or len(filled) == len(cells) or any(len(n) > 16 or _SEQ.match(n) for n in filled):
+        return False
+    return sum(1 for n in filled if header_evidence(n)) * 3 >= len(filled) * 2
+
+
+_CN_SEQ = re.compile(r"^(?P<n>[一二三四五六七八九十]+)\s*[、.．]?$")
 
 
 def _add_line(rows: list[_Row], columns: ColumnMap, width: int, cells: list[str], section: str) -> str:
@@ -579,6 +600,11 @@ def _add_line(rows: list[_Row], columns: ColumnMap, width: int, cells: list[str]
     open_row = bool(rows) and rows[-1].open_at is not None and rows[-1].columns is columns
     if _is_section(cells, width, open_row):
         return normalize_spaces(next(c for c in cells if c.strip()))
+    if seq_at is not None and seq_at < len(cells) and (cn := _CN_SEQ.match(normalize_spaces(cells[seq_at]))):
+        others = [normalize_spaces(c) for j, c in enumerate(cells) if j != seq_at and c.strip()]
+        if len(others) == 1 and len(others[0]) <= 40:
+            # `一 | 公开透明 | | |`: a section numbered in the 序号 column.
+            return f"{cn['n']}、{others[0]}"
     if seq_at is not None:
         seq_cell = normalize_spaces(cells[seq_at]) if seq_at < len(cells) else ""
         if (m := _SEQ.match(seq_cell)) and isinstance(cells[seq_at], Carried) and rows:

@@ -455,3 +455,39 @@ def test_a_wrapped_last_cell_is_no_section_row() -> None:
     # The units cell of row 1 ran on to a line of its own (a PDF break); it is not a heading for row 2.
     text = "序号\t工作要求\t责任单位\n1\t开展档案安全检查\t区档案馆、\n区司法局\n2\t整改隐患\t区档案馆\n"
     assert [r[1] for r in rows_of(text)] == ["", ""]
+
+
+def test_a_two_row_header() -> None:
+    text = (
+        "序号\t工作任务\t责任单位\t时间节点\t\t\n"
+        "\t\t\t一季度\t二季度\t三季度\n"
+        "1\t完成普查\t区统计局\t制定方案\t入户登记\t汇总上报\n"
+        "2\t更新台账\t区民政局\t\t核对\t\n"
+    )
+    assert roles_of(text) == ["seq", "content", "units", "milestone", "milestone", "milestone"]
+    reading = read_table(text.split("\n"))
+    assert reading is not None
+    assert reading.tasks[0].milestones == (
+        ("一季度", "制定方案"),
+        ("二季度", "入户登记"),
+        ("三季度", "汇总上报"),
+    )
+    assert reading.tasks[1].task.deadline_text == "二季度核对"
+
+
+def test_a_continuation_line_of_short_cells_is_no_second_header_row() -> None:
+    text = "序号\t任务内容\t责任单位\t完成时限\n1\t编制公开目录并按季度更新\t区司法局\t\n\t\t区民政局\t全年\n"
+    assert rows_of(text) == [("1", "", "编制公开目录并按季度更新", "区司法局:o 区民政局:o", "全年")]
+
+
+def test_a_section_numbered_in_the_seq_column() -> None:
+    text = (
+        "序号\t任务名称\t任务内容\t责任单位\t时间节点\n"
+        "一\t公开透明\t\t\t\n"
+        "1\t公开目录\t编制公开目录\t区司法局\t6月底前\n"
+        "二、\t便民服务\t\t\t\n"
+        "2\t热线\t优化热线\t区信访局\t9月底前\n"
+    )
+    reading = read_table(text.split("\n"))
+    assert reading is not None
+    assert [(t.task.seq, t.section) for t in reading.tasks] == [("1", "一、公开透明"), ("2", "二、便民服务")]
