@@ -782,22 +782,23 @@ def _header_run(text: str, start: int) -> list[str]:
     return best
 
 
+@cache
+def _header_run_pattern() -> re.Pattern[str]:
+    """Three or more header words in a row: where a flattened header may be."""
+    words = "|".join(re.escape(w) for w in _header_vocabulary())
+    return re.compile(rf"(?:{words})(?:[ \t\u3000]*(?:{words})){{2,}}")
+
+
 def _find_header(text: str) -> tuple[list[str], int] | None:
     """The run of header words that makes the best task-table header, and where its body starts."""
     best: tuple[list[str], int] | None = None
-    firsts = {w[0] for w in _header_vocabulary()}
-    at = 0
-    while at < len(text):
-        if text[at] in firsts:
-            run = _header_run(text, at)
-            if len(run) >= 3 and header_map(run) is not None and (best is None or len(run) > len(best[0])):
-                end = at
-                for word in run:
-                    end = text.index(word, end) + len(word)
-                best = (run, end)
-                at = end
-                continue
-        at += 1
+    for candidate in _header_run_pattern().finditer(text):
+        run = _header_run(text[: candidate.end()], candidate.start())
+        if len(run) >= 3 and header_map(run) is not None and (best is None or len(run) > len(best[0])):
+            end = candidate.start()
+            for word in run:
+                end = text.index(word, end) + len(word)
+            best = (run, end)
     return best
 
 
