@@ -1041,3 +1041,13 @@ def rebuild_flattened_table(text: str) -> list[list[str]] | None:
     for label, row in rows:
         table.append([label, *_row_cells(row, roles, shared)[1:]])
     return table
+
+
+def table_maps(text: str) -> list[ColumnMap]:
+    """The column map of each task table of a document's text, a flattened one rebuilt if there is no other
+    (for `duban import --explain`: print `ColumnMap.explain()` line by line)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    maps = explain_table(lines)
+    if not maps and (rebuilt := rebuild_flattened_table(text)):
+        maps = explain_table(rebuilt)
+    return maps

@@ -634,6 +634,7 @@ class UnitWords:
 
     suffixes: tuple[str, ...]
     surnames: frozenset[str]
+    not_person_endings: tuple[str, ...]
     titles: tuple[str, ...]
     parent_endings: tuple[str, ...]
     internal_suffixes: tuple[str, ...]
@@ -655,6 +656,7 @@ def unit_words() -> UnitWords:
     return UnitWords(
         suffixes=_longest_first(data["names"]["suffixes"]),
         surnames=frozenset(data["persons"]["surnames"]),
+        not_person_endings=tuple(data["persons"]["not_person_endings"]),
         titles=_longest_first(data["persons"]["titles"]),
         parent_endings=_longest_first(elision["parent_endings"]),
         internal_suffixes=_longest_first(elision["internal_suffixes"]),
@@ -694,10 +696,10 @@ def is_person_name(text: str) -> bool:
         return False
     words = unit_words()
     n = m["name"]
-    if n.startswith(_NOT_PERSON_START) or n.endswith(words.suffixes) or n.endswith(words.place_words):
+    if n.startswith(_NOT_PERSON_START) or n in _FRAGMENTS:
         return False
-    if n in _FRAGMENTS or n.endswith(_ROLE_ENDINGS):
-        return False
+    if n.endswith((*words.suffixes, *words.not_person_endings, *words.place_words, *_ROLE_ENDINGS)):
+        return False  # 区民政局, 文联, 高新区, 牵头: a body, a place or a role word
     if len(n) == 4:
         # Four characters are a name only with a two-character surname (欧阳明华).
         return n[:2] in words.surnames

@@ -23,6 +23,7 @@ from core.tables import (
     map_columns,
     read_table,
     rebuild_flattened_table,
+    table_maps,
 )
 
 
@@ -491,3 +492,11 @@ def test_a_section_numbered_in_the_seq_column() -> None:
     reading = read_table(text.split("\n"))
     assert reading is not None
     assert [(t.task.seq, t.section) for t in reading.tasks] == [("1", "一、公开透明"), ("2", "二、便民服务")]
+
+
+def test_table_maps_of_a_document() -> None:
+    tabbed = table_maps("通知\n" + SCORING)
+    assert [[c.role for c in m.columns] for m in tabbed] == [["seq", "deadline", "content", "score", "units"]]
+    flattened = table_maps(FLATTENED[0][0])
+    assert [c.role for c in flattened[0].columns] == ["seq", "deadline", "content", "other", "other"]
+    assert table_maps("一、总体要求\n（一）加强领导。\n") == []

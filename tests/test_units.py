@@ -557,6 +557,7 @@ NEW_FORMS = [
     ("区民政局 孙小明", "区民政局:o"),
     ("区民政局（周立）、区水务局", "区民政局:o 区水务局:o"),
     ("副区长钱伟，区水务局", "区水务局:o"),
+    ("海关、文联，区水务局", "海关:o 文联:o 区水务局:o"),
     # a whole cell in brackets naming its roles
     ("（区水务局负责）", "区水务局:o"),
     ("（区水务局牵头，区民政局配合）", "区水务局:l 区民政局:s"),
@@ -590,6 +591,11 @@ def test_split_units_new_forms(cell: str, expected: str) -> None:
         ("单位", False),
         ("东山村", False),
         ("中华人民共和国", False),
+        # short names of bodies that start like a surname
+        ("文联", False),
+        ("海关", False),
+        ("农行", False),
+        ("计生协", False),
     ],
 )
 def test_is_person_name(text: str, expected: bool) -> None:
