@@ -375,8 +375,8 @@ def map_columns(header: Sequence[str], body: Sequence[Sequence[str]] = ()) -> Co
     for i in range(width):
         stats = ColumnStats.of([row[i] if i < len(row) else "" for row in body]) if body else None
         scored.append(_scores(header[i], stats, i))
-    ranked = [sorted(ROLES, key=lambda r, s=s: -s[r][0]) for s in scored]
-    chosen: dict[int, str] = {i: ranked[i][0] for i in range(width)}
+    ranked: list[list[ColumnRole]] = [sorted(ROLES, key=lambda r, s=s: -s[r][0]) for s in scored]
+    chosen: dict[int, ColumnRole] = {i: ranked[i][0] for i in range(width)}
 
     def demote(i: int, banned: set[str]) -> None:
         chosen[i] = next((r for r in ranked[i] if r not in banned and scored[i][r][0] > 0), "other")
@@ -404,7 +404,7 @@ def map_columns(header: Sequence[str], body: Sequence[Sequence[str]] = ()) -> Co
         columns.append(
             ColumnChoice(
                 i, normalize_spaces(header[i]), role, round(score, 2), runner, round(margin, 2), reason
-            )  # type: ignore[arg-type]
+            )
         )
     return ColumnMap(tuple(columns))
 
@@ -424,7 +424,7 @@ def is_header_row(cells: Sequence[str]) -> bool:
 
 
 # The usual column order; a header that starts with 序号 but whose other columns cannot be told by name.
-_ORDER = ("seq", "title", "content", "units", "deadline")
+_ORDER: tuple[ColumnRole, ...] = ("seq", "title", "content", "units", "deadline")
 
 
 def header_map(cells: Sequence[str], body: Sequence[Sequence[str]] = ()) -> ColumnMap | None:
@@ -438,7 +438,7 @@ def header_map(cells: Sequence[str], body: Sequence[Sequence[str]] = ()) -> Colu
                 tuple(
                     ColumnChoice(i, n, r, 0.0, None, 0.0, "按常见列序")
                     for i, (n, r) in enumerate(zip(names, _ORDER, strict=True))
-                )  # type: ignore[arg-type]
+                )
             )
         return None
     columns = map_columns(names, body)
@@ -473,6 +473,8 @@ class TableTask:
 
     task: Task
     section: str = ""
+    # The group column's text (攻坚事项, 重点领域) when the table has one besides its title column.
+    group: str = ""
     # The units came from a merged cell above (the row's own units cell is empty).
     inherited: bool = False
     # Quarter or stage columns: (column header, the row's target there).
@@ -681,10 +683,16 @@ def _tasks_of(rows: list[_Row]) -> list[TableTask]:
         own_deadline = normalize_spaces(row.text("deadline"))
         title_at, group_at = columns.index("title"), columns.index("group")
         # Units the reader repeated from a merged cell above (the source says so): inherited.
-        inherited = any(i in row.carried for i in columns.indexes("units") + columns.indexes("lead"))
+        unit_columns = [i for r in ("units", "lead", "support") for i in columns.indexes(r)]
+        inherited = any(i in row.carried for i in unit_columns)
         merged = (title_at is not None and (not own_title or title_at in row.carried)) or (
             title_at is None and group_at is not None and (not own_group or group_at in row.carried)
         )
+        if own_group and own_group != group:
+            # A new group starts afresh: no title, units or deadline of the old one.
+            merged = False
+            if not own_title:
+                title = ""
         if own_group:
             group = own_group
         if own_title:
@@ -718,6 +726,7 @@ def _tasks_of(rows: list[_Row]) -> list[TableTask]:
                     deadline_text=deadline_text,
                 ),
                 section=row.section,
+                group=group,
                 inherited=inherited,
                 milestones=milestones,
                 leaders=leaders,

@@ -500,3 +500,30 @@ def test_table_maps_of_a_document() -> None:
     flattened = table_maps(FLATTENED[0][0])
     assert [c.role for c in flattened[0].columns] == ["seq", "deadline", "content", "other", "other"]
     assert table_maps("一、总体要求\n（一）加强领导。\n") == []
+
+
+def test_group_and_title_columns() -> None:
+    text = (
+        "重点领域\t任务名称\t具体任务\t责任单位\n"
+        "民生\t就业\t开展招聘月活动\t区人社局\n"
+        "\t\t发放稳岗补贴\t区人社局\n"
+        "生态\t\t整治河道\t区水务局\n"
+    )
+    reading = read_table(text.split("\n"))
+    assert reading is not None
+    got = [(t.group, t.task.category, t.task.content) for t in reading.tasks]
+    assert got == [
+        ("民生", "就业", "开展招聘月活动"),
+        ("民生", "就业", "发放稳岗补贴"),
+        ("生态", "生态", "整治河道"),
+    ]
+
+
+def test_a_new_group_inherits_nothing() -> None:
+    text = (
+        "重点领域\t任务名称\t具体任务\t责任单位\n民生\t就业\t开展招聘月活动\t区人社局\n生态\t\t整治河道\t\n"
+    )
+    reading = read_table(text.split("\n"))
+    assert reading is not None
+    last = reading.tasks[-1]
+    assert (last.task.units, last.inherited) == ([], False)
