@@ -30,6 +30,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from importlib import resources
 
 from core.models import Role, UnitRef
@@ -59,7 +60,8 @@ _OPEN, _CLOSE = "（", "）"
 _UNIT_ENDINGS: tuple[str, ...] = (
     "局", "委", "办", "室", "中心", "部门", "单位", "政府", "办事处", "管理处", "院", "所", "站", "队",
     "小组", "部", "镇", "乡", "街道", "公司", "集团", "馆", "厅", "署", "庭", "委员会", "工会", "商会",
-    "协会", "联合会", "电视台", "气象台", "报社", "合作社", "人民团体",
+    "协会", "联合会", "电视台", "气象台", "报社", "合作社", "人民团体", "处", "科", "村", "支行", "分行",
+    "片区", "社区", "党工委",
 )  # fmt: skip
 
 # Words whose last character looks like a unit ending but is not one (区门户网站管理中心, 城乡建设局).
@@ -114,10 +116,17 @@ _ETC = re.compile(r"等(?:其他|其它)?(?:相关|有关)?(?:部门|单位)?$")
 _CONJUNCTIONS: tuple[str, ...] = ("以及", "和", "及", "与")
 _LEADING_NOISE = re.compile(r"^(?:责任单位|牵头单位|配合单位|承办单位)?[:：]?\s*(?:由|会同|请)?")
 # `牵头单位：A；配合单位：B` labels the names after it until the next label; 责任单位： names no role.
+_LABEL_NOUNS = r"(?:单位|部门|处室|科室|对象)(?:[、和及](?:单位|部门|处室|科室))?"
 _ROLE_LABEL = re.compile(
     r"(?:^|(?<=[；;，,。\s]))(?:(?P<lead>牵头(?:责任)?)|(?P<support>配合|协办|协助|参与)|责任|承办|主办|负责)"
-    r"(?:单位|部门)?\s*[:：]"
+    rf"(?:{_LABEL_NOUNS})?\s*[:：]"
 )
+# A label with its noun may follow the previous names without a separator (牵头处室：办公室配合单位：财务处).
+_GLUED_LABEL = re.compile(
+    rf"(?<=[^\s；;，,。:：])(?=(?:牵头|配合|协办|协助|参与|责任|承办|主办|负责){_LABEL_NOUNS}\s*[:：])"
+)
+# `（区教育局负责）` `（X牵头，Y配合）`: a whole cell in brackets that names its own roles.
+_BRACKETED_CLAUSE = re.compile(r"^（(?P<inner>[^（）]*(?:负责|牵头|配合|协助|落实)[^（）]*)）$")
 # `区司法局（牵头）`: a role word in brackets after a name reads as the bare role word.
 _BRACKETED_ROLE = re.compile(r"（\s*(牵头|配合|协助|协办|参与|负责|主责)\s*）")
 
@@ -381,6 +390,10 @@ def _named(
 def split_units(text: str, directory: UnitDirectory | None = None) -> list[UnitRef]:
     """Split a units cell into units with roles; see the module docstring for the rules."""
     text = re.sub(r"\s+", " ", text).replace("(", _OPEN).replace(")", _CLOSE).strip()
+    text = without_person_names(text)
+    if bracketed := _BRACKETED_CLAUSE.match(text):
+        text = bracketed["inner"]
+    text = _GLUED_LABEL.sub("；", text)
     text = _BRACKETED_ROLE.sub(r"\1", text)
     named = [pair for role, chunk in _labelled_chunks(text) for pair in _named(chunk, directory, role)]
 
@@ -607,3 +620,207 @@ class UnitDirectory:
                 seen.add(name)
                 out.append(UnitRef(name, ref.role))
         return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Unit grammar (core/unit_words.toml): what a unit name ends in, what a person's name looks like, and the
+# parts of names a list leaves out (局机关党委、乡村振兴处 → 局乡村振兴处; 金井片区、海坛片区管理局).
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UnitWords:
+    """The word lists of core/unit_words.toml, longest first where they are matched as endings."""
+
+    suffixes: tuple[str, ...]
+    surnames: frozenset[str]
+    not_person_endings: tuple[str, ...]
+    titles: tuple[str, ...]
+    parent_endings: tuple[str, ...]
+    internal_suffixes: tuple[str, ...]
+    shared_suffixes: tuple[str, ...]
+    place_words: tuple[str, ...]
+    levels: tuple[str, ...]
+
+
+def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(dict.fromkeys(words), key=len, reverse=True))
+
+
+@cache
+def unit_words() -> UnitWords:
+    """The shipped unit vocabulary (read once)."""
+    text = resources.files("core").joinpath("unit_words.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    elision = data["elision"]
+    return UnitWords(
+        suffixes=_longest_first(data["names"]["suffixes"]),
+        surnames=frozenset(data["persons"]["surnames"]),
+        not_person_endings=tuple(data["persons"]["not_person_endings"]),
+        titles=_longest_first(data["persons"]["titles"]),
+        parent_endings=_longest_first(elision["parent_endings"]),
+        internal_suffixes=_longest_first(elision["internal_suffixes"]),
+        shared_suffixes=_longest_first(elision["shared_suffixes"]),
+        place_words=_longest_first(elision["place_words"]),
+        levels=_longest_first(elision["levels"]),
+    )
+
+
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff]+")
+_NOT_PERSON_START = ("各", "全", "相关", "有关", "本", "其他", "其它", "所属")
+
+
+def looks_like_unit(name: str) -> bool:
+    """Whether a name reads as a body or a set of bodies: it ends in a unit ending (局 处 科 片区 支行 社区 …)."""
+    n = normalize_name(name)
+    if len(n) < 2 or is_person_name(n):
+        return False
+    # A group reads as a body only when it names a kind of body (各村, 相关单位), not 相关文件.
+    return n.endswith(unit_words().suffixes)
+
+
+@cache
+def _person_pattern() -> re.Pattern[str]:
+    titles = "|".join(re.escape(t) for t in unit_words().titles)
+    return re.compile(rf"^(?:{titles})?(?P<name>[\u4e00-\u9fff]{{2,4}}?)(?:{titles}|（(?:{titles})）)?$")
+
+
+@lru_cache(maxsize=8192)
+def is_person_name(text: str) -> bool:
+    """Whether text is a person's name, perhaps with a title: 张三, 欧阳明, 副区长李四, 王五（副局长）, 赵六同志."""
+    n = normalize_name(text)
+    if not 2 <= len(n) <= 16:
+        return False
+    m = _person_pattern().match(n)
+    if m is None:
+        return False
+    words = unit_words()
+    n = m["name"]
+    if n.startswith(_NOT_PERSON_START) or n in _FRAGMENTS:
+        return False
+    if n.endswith((*words.suffixes, *words.not_person_endings, *words.place_words, *_ROLE_ENDINGS)):
+        return False  # 区民政局, 文联, 高新区, 牵头: a body, a place or a role word
+    if len(n) == 4:
+        # Four characters are a name only with a two-character surname (欧阳明华).
+        return n[:2] in words.surnames
+    return n[:1] in words.surnames or n[:2] in words.surnames
+
+
+_ROLE_ENDINGS = tuple(word for word, _ in _ROLE_WORDS)
+
+
+def without_person_names(text: str) -> str:
+    """A units cell without the people named in it (`区教育局 张三` → `区教育局`, `区司法局（李四）`)."""
+    if len(text) <= 16 and is_person_name(text):
+        return ""
+    text = re.sub(r"[（(]([^（）()]{2,12})[)）]", lambda m: "" if is_person_name(m[1]) else m[0], text)
+    pieces = re.split(r"(\s+|[、，,；;])", text)
+    kept: list[str] = []
+    for piece in pieces:
+        if piece.strip() and piece.strip(_SEPARATORS).strip() and is_person_name(piece.strip()):
+            continue
+        kept.append(piece)
+    out = "".join(kept)
+    # Separators left doubled or dangling where a name was taken out.
+    out = re.sub(rf"([{_SEPARATORS}])(?:\s*[{_SEPARATORS}])+", r"\1", out)
+    return out.strip(f" {_SEPARATORS}")
+
+
+def _parent_of(first: str) -> str | None:
+    """The body a first name belongs to when it names one of its internal offices (局机关党委 → 局)."""
+    words = unit_words()
+    endings = (*words.parent_endings, *words.internal_suffixes)
+    for i in range(1, len(first)):
+        head, tail = first[:i], first[i:]
+        if any(len(e) > i and first.startswith(e) for e in endings):
+            continue  # 办|公室 is one word, not 办 + 公室
+        inside = len(tail) >= 2 and tail.endswith(words.internal_suffixes)
+        if (
+            inside
+            and head.endswith(words.parent_endings)
+            and (head in words.parent_endings or head.startswith(words.levels))
+        ):
+            return head
+    return None
+
+
+# A name starting with these is written in full (乡村振兴处 starts with 乡 but is an office, so 乡/镇 are not here).
+_UPPER_LEVELS = ("区", "县", "市", "省")
+# Only a department takes its list's level prefix (区经济发展局、国资局), never a place (金井片区).
+_DEPARTMENT_ENDINGS = ("局", "委", "办", "委员会", "办公室", "中心")
+
+
+def _names_a_place(name: str) -> bool:
+    return any(p in name for p in unit_words().place_words if len(p) > 1 or p in "镇乡村")
+
+
+def _level_of(name: str) -> str | None:
+    """The level prefix of a department's name (区经济发展局 → 区), or None."""
+    words = unit_words()
+    level = next((lv for lv in words.levels if name.startswith(lv)), None)
+    if level is None or len(name) <= len(level) + 1 or name.startswith(level + "委"):
+        return None
+    return level
+
+
+def unit_norms(names: list[str], parent: str | None = None) -> list[str]:
+    """Each name of one list with what the list left out restored; names that need nothing come back as is.
+
+    - an internal office after a first name inside a parent body gets the parent
+      (局机关党委、乡村振兴处 → 局乡村振兴处; 区农业农村局办公室、科技处 → 区农业农村局科技处);
+    - a department after a first name with a level prefix gets the level (区经济发展局、国资局 → 区国资局);
+    - places before a last name with a shared ending get the ending (金井片区、海坛片区管理局 → 金井片区管理局).
+
+    `parent` is how the plan's issuer calls itself (局 for a bureau's own plan): an office list that names no
+    parent of its own (办公室、区旅游服务中心) takes it.
+    """
+    words = unit_words()
+    written = [normalize_name(n) for n in names]
+    out = list(written)
+    if not written:
+        return out
+    first = written[0]
+    own = _parent_of(first)
+    level = _level_of(first)
+    start = 1
+    if own is None and parent:
+        own, start = parent, 0
+    parent = own
+    for i, name in enumerate(written[start:], start=start):
+        if not name or is_group(name) or is_person_name(name) or name.startswith(_UPPER_LEVELS):
+            continue
+        if parent and name.endswith(words.internal_suffixes) and not name.startswith((parent, "各")):
+            out[i] = parent + name
+        elif level and not parent and name.endswith(_DEPARTMENT_ENDINGS) and not _names_a_place(name):
+            out[i] = level + name
+    last = written[-1]
+    for suffix in words.shared_suffixes:
+        if not last.endswith(suffix) or len(last) <= len(suffix):
+            continue
+        place = next((p for p in words.place_words if last[: -len(suffix)].endswith(p)), None)
+        if place is None:
+            break
+        before = written[:-1]
+        if all(n.endswith(place) for n in before):
+            out[:-1] = [o + suffix for o in out[:-1]]
+        break
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class NamedUnit:
+    """A unit as written in the plan (name), what it means with the list's elisions restored (norm), its role."""
+
+    name: str
+    norm: str
+    role: Role
+
+
+def named_units(
+    text: str, directory: UnitDirectory | None = None, *, parent: str | None = None
+) -> list[NamedUnit]:
+    """The units of a cell or clause, each with its norm (`局机关党委、乡村振兴处` → 乡村振兴处 = 局乡村振兴处);
+    `parent` as in unit_norms."""
+    refs = split_units(text, directory)
+    norms = unit_norms([r.name for r in refs], parent)
+    return [NamedUnit(r.name, n, r.role) for r, n in zip(refs, norms, strict=True)]

@@ -10,7 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.models import UnitRef
-from core.units import UnitDirectory, is_group, split_units
+from core.units import (
+    UnitDirectory,
+    is_group,
+    is_person_name,
+    looks_like_unit,
+    named_units,
+    split_units,
+    unit_norms,
+    without_person_names,
+)
 
 ROLE_LETTER = {"l": "lead", "s": "support", "o": "owner"}
 ROLE_WORDS = ("牵头", "配合", "协助", "参与", "落实", "负责")
@@ -533,3 +542,136 @@ def test_default_directory_is_consistent() -> None:
 def test_canonical_units_deduplicates_aliases() -> None:
     units = split_units("区发改委牵头，区发展改革委、大数据中心、区大数据中心配合")
     assert DEFAULT.canonical_units(units) == refs("区发展改革委:l 区大数据中心:s")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Unit grammar: endings, people, labels and what a list leaves out (core/unit_words.toml)
+# ---------------------------------------------------------------------------------------------------------
+
+NEW_FORMS = [
+    # endings added to the grammar: a space between two such names separates them
+    ("财务处 宣传科", "财务处:o 宣传科:o"),
+    ("东山村 西岭村", "东山村:o 西岭村:o"),
+    ("区建设银行城关支行 区交通集团", "区建设银行城关支行:o 区交通集团:o"),
+    ("北港片区 南湾社区", "北港片区:o 南湾社区:o"),
+    # people are no units, in a mixed cell or in brackets
+    ("区民政局 孙小明", "区民政局:o"),
+    ("区民政局（周立）、区水务局", "区民政局:o 区水务局:o"),
+    ("副区长钱伟，区水务局", "区水务局:o"),
+    ("海关、文联，区水务局", "海关:o 文联:o 区水务局:o"),
+    # a whole cell in brackets naming its roles
+    ("（区水务局负责）", "区水务局:o"),
+    ("（区水务局牵头，区民政局配合）", "区水务局:l 区民政局:s"),
+    # labels with 处室/科室/对象, glued to the names before them
+    ("责任处室：财务处", "财务处:o"),
+    ("牵头处室：财务处配合单位：宣传科", "财务处:l 宣传科:s"),
+    ("责任处室、单位：财务处、区水务局", "财务处:o 区水务局:o"),
+    ("牵头科室：宣传科责任对象：各村", "宣传科:l 各村:s"),
+]
+
+
+@pytest.mark.parametrize(("cell", "expected"), NEW_FORMS)
+def test_split_units_new_forms(cell: str, expected: str) -> None:
+    assert compact(split_units(cell)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("孙小明", True),
+        ("司马青", True),
+        ("副县长吴刚", True),
+        ("郑强（副局长）", True),
+        ("冯敏同志", True),
+        ("区民政局", False),
+        ("财务处", False),
+        ("各村", False),
+        ("全区", False),
+        ("高新区", False),
+        ("牵头", False),
+        ("单位", False),
+        ("东山村", False),
+        ("中华人民共和国", False),
+        # short names of bodies that start like a surname
+        ("文联", False),
+        ("海关", False),
+        ("农行", False),
+        ("计生协", False),
+    ],
+)
+def test_is_person_name(text: str, expected: bool) -> None:
+    assert is_person_name(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("区民政局", True),
+        ("宣传科", True),
+        ("北港片区", True),
+        ("城关支行", True),
+        ("党工委", True),
+        ("各相关单位", True),
+        ("孙小明", False),
+        ("加强宣传", False),
+        ("会", False),
+    ],
+)
+def test_looks_like_unit(name: str, expected: bool) -> None:
+    assert looks_like_unit(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("names", "norms"),
+    [
+        # the first name sits inside its parent body; the short offices after it leave the parent out
+        ("局办公室、财务处、宣传科", "局办公室、局财务处、局宣传科"),
+        ("区水务局办公室、规划科", "区水务局办公室、区水务局规划科"),
+        ("委机关党委、乡村建设处", "委机关党委、委乡村建设处"),
+        # a level prefix left off a department
+        ("区商务局、统计局", "区商务局、区统计局"),
+        ("县商务局、统计局、各乡镇", "县商务局、县统计局、各乡镇"),
+        # a shared ending written only on the last name
+        ("北港片区、南湾片区管理局", "北港片区管理局、南湾片区管理局"),
+        ("东山镇、西岭镇人民政府", "东山镇人民政府、西岭镇人民政府"),
+        # nothing left out
+        ("局财务处", "局财务处"),
+        ("区商务局、区统计局", "区商务局、区统计局"),
+        ("区商务局、北港片区", "区商务局、北港片区"),
+        ("各镇、街道办事处", "各镇、街道办事处"),
+        ("北港片区、区水务局", "北港片区、区水务局"),
+        ("局办公室、区统计局", "局办公室、区统计局"),
+    ],
+)
+def test_unit_norms(names: str, norms: str) -> None:
+    assert "、".join(unit_norms(names.split("、"))) == norms
+
+
+def test_without_person_names_keeps_the_list_well_formed() -> None:
+    assert without_person_names("孙小明、区民政局，李华；区水务局 王刚") == "区民政局，区水务局"
+
+
+def test_named_units_keep_the_name_as_written_and_the_norm() -> None:
+    got = [(u.name, u.norm, u.role) for u in named_units("局办公室牵头，财务处、区统计局配合")]
+    assert got == [
+        ("局办公室", "局办公室", "lead"),
+        ("财务处", "局财务处", "support"),
+        ("区统计局", "区统计局", "support"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("names", "parent", "norms"),
+    [
+        # the issuer calls itself 局: its offices take it, bodies with a level or 各 do not
+        ("办公室、区旅游服务中心、各经营单位", "局", "局办公室、区旅游服务中心、各经营单位"),
+        ("财务处", "局", "局财务处"),
+        ("区财政局", "局", "区财政局"),
+        # a list that names its own parent keeps it
+        ("委办公室、财务处", "局", "委办公室、委财务处"),
+        # 办公室 is one word: no parent 办 inside it
+        ("办公室、财务处", None, "办公室、财务处"),
+    ],
+)
+def test_unit_norms_with_the_issuer_as_parent(names: str, parent: str | None, norms: str) -> None:
+    assert "、".join(unit_norms(names.split("、"), parent)) == norms
