@@ -9,7 +9,7 @@ from datetime import date
 from core.deadlines import cn_to_int, extract_phrases
 from core.models import DocumentError, Layout, Plan, Task, UnitRef
 from core.outline import outline_levels, outline_tasks
-from core.tables import header_columns, parse_table
+from core.tables import read_table, rebuild_flattened_table, table_maps
 from core.text import MARKUP, clean_line, normalize_spaces, sanitize, units_of
 
 # Who a task belongs to when its item names nobody: the whole audience of the plan.
@@ -391,7 +391,7 @@ def _parse_tree(lines: list[str]) -> list[Task]:
 def detect_tasks(text: str) -> tuple[Layout, list[Task]]:
     """The layout of a document and its tasks; the first layout that yields tasks wins."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    table = parse_table(lines)
+    table = _table_tasks(lines, text)
     if table and any(t.units for t in table):
         # A task table that names units is the plan (a notice's prose before it repeats it).
         return "table", table
@@ -417,6 +417,24 @@ def detect_tasks(text: str) -> tuple[Layout, list[Task]]:
             replace(p, confidence=t.confidence, doubts=t.doubts) for p, t in zip(prose, tasks, strict=True)
         ]
     return "tree", tasks
+
+
+def _table_tasks(lines: list[str], text: str) -> list[Task]:
+    """Tasks of the document's task table(s), also of one a web page ran together; units inherited from a
+    merged cell above are marked as such."""
+    reading = read_table(lines)
+    if reading is None and (rebuilt := rebuild_flattened_table(text)) is not None:
+        reading = read_table(rebuilt)
+    if reading is None:
+        return []
+    tasks = []
+    for found in reading.tasks:
+        task = found.task
+        if found.inherited:
+            doubt = f"第{task.seq}行责任单位取自上方合并单元格"
+            task = replace(task, confidence=min(task.confidence, 0.8), doubts=(*task.doubts, doubt))
+        tasks.append(task)
+    return tasks
 
 
 def _agree(a: list[Task], b: list[Task]) -> bool:
@@ -465,16 +483,6 @@ def parse_plan(
 # Explaining a reading (duban import --explain)
 # ---------------------------------------------------------------------------------------------------------
 
-_ROLE_NAMES = {
-    "seq": "序号",
-    "category": "任务名称（分组）",
-    "content": "任务内容",
-    "units": "责任单位",
-    "lead": "牵头单位",
-    "support": "配合单位",
-    "deadline": "时间节点",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
@@ -483,21 +491,14 @@ class Explanation:
     plan: Plan | None
     error: str | None
     levels: list[tuple[str, int]]
-    columns: list[tuple[str, str]]
+    # Each table column's role and why (core.tables.ColumnMap.explain), one line a column.
+    columns: list[str]
 
 
 def explain_plan(text: str, *, year: int | None = None, issued: date | None = None) -> Explanation:
     """What parse_plan makes of a text and why, without storing anything; never raises DocumentError."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    columns: list[tuple[str, str]] = []
-    for line in lines:
-        cells = line.split("\t")
-        found = header_columns(cells) if len(cells) > 1 else None
-        if found:
-            by_index = {i: role for role, i in found.items()}
-            names = [normalize_spaces(c) for c in cells]
-            columns = [(name, _ROLE_NAMES.get(by_index.get(i, ""), "不用")) for i, name in enumerate(names)]
-            break
+    columns = [line for column_map in table_maps(text) for line in column_map.explain()]
     tree_text = "\n".join("" if line.count("\t") >= 2 else MARKUP.sub("", line) for line in lines)
     levels = outline_levels(tree_text)
     try:

@@ -338,8 +338,9 @@ def explain_files(files: list[Path], *, year: int | None, issued: date | None) -
             continue
         out.rule(escape(path.name))
         if found.columns:
-            cells = "；".join(f"“{escape(name)}”→{role}" for name, role in found.columns)
-            out.print(f"表格各列：{cells}", highlight=False)
+            out.print("表格各列：", highlight=False)
+            for line in found.columns:
+                out.print(f"  {escape(line)}", highlight=False)
         if found.levels:
             chain = " → ".join(
                 f"第{n}级 {escape(label)}（{count}条）" for n, (label, count) in enumerate(found.levels, 1)
