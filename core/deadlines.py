@@ -406,7 +406,8 @@ def _is_range(text: str, start: Deadline, end: Deadline) -> bool:
 
 def dated_steps(d: Deadline) -> list[Deadline]:
     """The fixed dates a resolved text names, in text order, without the starts of spans (`3月至6月`)."""
-    found = sorted((x for x in (d, *d.others) if x.span is not None), key=lambda x: x.span[0])  # type: ignore[index]
+    spanned = [(x.span[0], x) for x in (d, *d.others) if x.span is not None]
+    found = [x for _, x in sorted(spanned, key=lambda pair: pair[0])]
     starts = {id(a) for a, b in pairwise(found) if _is_range(d.text, a, b)}
     return [x for x in found if x.kind == "fixed" and x.due is not None and id(x) not in starts]
 

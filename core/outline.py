@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -173,7 +174,9 @@ def scan_markers(text: str) -> list[Marker]:
     return found
 
 
-def accept_markers(text: str, candidates: list[Marker], breaks: list[int] = ()) -> list[tuple[Marker, int]]:  # type: ignore[assignment]
+def accept_markers(
+    text: str, candidates: list[Marker], breaks: Sequence[int] = ()
+) -> list[tuple[Marker, int]]:
     """The markers whose sequence goes on, each with its depth (0 = top level).
 
     A marker is kept when it is the next number of an open level (`2.` after `1.`, also after the level was
@@ -203,7 +206,7 @@ def accept_markers(text: str, candidates: list[Marker], breaks: list[int] = ()) 
         if c.value == 1 and line_start and not text[c.end : c.end + 1].isdigit():
             continues.add(i)
     accepted: list[tuple[Marker, int]] = []
-    stack: list[list[object]] = []  # [kind, value]
+    stack: list[tuple[str, int]] = []  # (kind, value)
     closed: dict[str, int] = {}  # last value of a level closed by a heading above it
     break_at = sorted(breaks)
     b = 0
@@ -215,16 +218,16 @@ def accept_markers(text: str, candidates: list[Marker], breaks: list[int] = ()) 
         if c.kind in kinds:
             at = kinds.index(c.kind)
             # The next number, or numbering that starts again at 1 (sections without a heading of their own).
-            if c.value != stack[at][1] + 1 and not (c.value == 1 and i in continues):  # type: ignore[operator]
+            if c.value != stack[at][1] + 1 and not (c.value == 1 and i in continues):
                 continue
             for kind, value in stack[at + 1 :]:
-                closed[kind] = value  # type: ignore[index]
+                closed[kind] = value
             stack = stack[:at]
         elif not (c.value == 1 and i in continues) and closed.get(c.kind, -1) + 1 != c.value:
             continue
         closed.pop(c.kind, None)
         accepted.append((c, len(stack)))
-        stack.append([c.kind, c.value])
+        stack.append((c.kind, c.value))
     return accepted
 
 

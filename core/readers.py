@@ -459,7 +459,8 @@ def _label(pattern: str, count: list[int | None], definition: dict[int, tuple[in
     def number(match: re.Match[str]) -> str:
         at = int(match[1]) - 1
         start, fmt = definition.get(at, (1, "decimal", "", ""))[:2]
-        return _format_number(count[at] if count[at] is not None else start, fmt)
+        counted = count[at]
+        return _format_number(counted if counted is not None else start, fmt)
 
     return re.sub(r"%(\d)", number, pattern)
 
@@ -573,7 +574,7 @@ def _docx_rows(tbl: Any, cells: _Cells) -> list[list[str]]:
                 span = _grid_count(span_el.get(f"{_W}val", "1") or "1") if span_el is not None else 1
                 column = len(row)
                 if merge_el is not None and merge_el.get(f"{_W}val", "continue") == "continue":
-                    text = _Carried(above.get(column, ""))
+                    text: str = _Carried(above.get(column, ""))
                 else:
                     text = _docx_cell_text(cell, cells)
                 above[column] = text
@@ -855,11 +856,11 @@ def _char_lines(chars: list[tuple[float, float, float, float, float, str]]) -> l
     """Characters (top, bottom, left, right, size, char) grouped into lines the way pdfplumber does: tops
     within 3 pt make one line, read left to right, a gap over 3 pt is a space, overprinted duplicates once."""
     lines: list[list[tuple[float, float, float, float, float, str]]] = []
-    for char in sorted(chars, key=lambda c: c[0]):
-        if lines and abs(lines[-1][0][0] - char[0]) <= 3:
-            lines[-1].append(char)
+    for glyph in sorted(chars, key=lambda c: c[0]):
+        if lines and abs(lines[-1][0][0] - glyph[0]) <= 3:
+            lines[-1].append(glyph)
         else:
-            lines.append([char])
+            lines.append([glyph])
     out: list[dict[str, Any]] = []
     for line in lines:
         line.sort(key=lambda c: c[2])

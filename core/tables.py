@@ -368,6 +368,11 @@ def _scores(header: str, stats: ColumnStats | None, index: int) -> dict[str, tup
     return out
 
 
+def _ranked(scores: dict[str, tuple[float, list[str]]]) -> list[ColumnRole]:
+    """The roles from the best-scored to the worst (ties in `ROLES` order)."""
+    return sorted(ROLES, key=lambda role: -scores[role][0])
+
+
 def map_columns(header: Sequence[str], body: Sequence[Sequence[str]] = ()) -> ColumnMap:
     """The role of each column of a table from its header cells and (when given) its body rows."""
     width = len(header)
@@ -375,7 +380,7 @@ def map_columns(header: Sequence[str], body: Sequence[Sequence[str]] = ()) -> Co
     for i in range(width):
         stats = ColumnStats.of([row[i] if i < len(row) else "" for row in body]) if body else None
         scored.append(_scores(header[i], stats, i))
-    ranked: list[list[ColumnRole]] = [sorted(ROLES, key=lambda r, s=s: -s[r][0]) for s in scored]
+    ranked = [_ranked(s) for s in scored]
     chosen: dict[int, ColumnRole] = {i: ranked[i][0] for i in range(width)}
 
     def demote(i: int, banned: set[str]) -> None:
@@ -945,7 +950,7 @@ def _common_suffix(texts: list[str]) -> str:
     return tail[closing + 1 :] if closing >= 0 else tail
 
 
-def _row_cells(text: str, roles: list[str], shared: str) -> list[str]:
+def _row_cells(text: str, roles: Sequence[str], shared: str) -> list[str]:
     """One row's text cut into cells by what each column holds: dates at the start or end, unit runs at the
     end; a tail all rows share is the columns after the task; the rest is the task."""
     cells = [""] * len(roles)
@@ -997,7 +1002,7 @@ def _row_cells(text: str, roles: list[str], shared: str) -> list[str]:
     return [c.strip() for c in cells]
 
 
-def _split_tail(tail: str, roles: list[str]) -> list[str]:
+def _split_tail(tail: str, roles: Sequence[str]) -> list[str]:
     """A tail shared by every row split over the columns after the task: the last column takes the last name
     (the unit grammar reads it backwards), the column before it the rest."""
     if len(roles) <= 1:

@@ -104,7 +104,10 @@ class WorkCalendar:
                     raise ValueError(f"节假日覆盖文件中 {name} 的结束日期 {end} 早于开始日期 {start}")
                 for offset in range((end - start).days + 1):
                     calendar.holidays[start + timedelta(days=offset)] = name
-            for value in section.get("makeup_workdays", section.get("workdays", [])):
+            workdays = (
+                section["makeup_workdays"] if "makeup_workdays" in section else section.get("workdays", [])
+            )
+            for value in workdays:
                 calendar.workdays.add(_as_date(value, year))
         return calendar
 
