@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -236,7 +236,21 @@ def _telegram(raw: dict[str, Any]) -> TelegramSettings:
     )
 
 
-def _webhook(t: dict[str, Any]) -> dict[str, Any]:
+class _Webhook(TypedDict):
+    mode: str
+    webhook_url: str
+    webhook_listen: str
+    webhook_port: int
+    webhook_path: str
+    webhook_secret: str
+
+
+class _Leader(TypedDict):
+    leader_lease_seconds: float
+    leader_renew_seconds: float
+
+
+def _webhook(t: dict[str, Any]) -> _Webhook:
     mode = t.get("mode", "polling")
     if mode not in ("polling", "webhook"):
         raise ConfigError(f'配置项 telegram.mode 只能是 "polling" 或 "webhook"，收到：{mode!r}')
@@ -263,7 +277,7 @@ def _webhook(t: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _leader(t: dict[str, Any]) -> dict[str, float]:
+def _leader(t: dict[str, Any]) -> _Leader:
     lease = _number(t, "leader_lease_seconds", 30.0, "telegram", minimum=1)
     renew = _number(t, "leader_renew_seconds", 10.0, "telegram", minimum=0.1)
     if renew * 2 > lease:
@@ -315,8 +329,8 @@ def _routing(raw: dict[str, Any]) -> dict[str, frozenset[str]]:
         if not isinstance(reach, list) or not all(isinstance(r, str) for r in reach):
             raise ConfigError(f'配置项 routing.{group} 应当是单位类型或单位名的列表，例如 ["部门", "镇"]')
         kinds: set[str] = set()
-        for entry in reach:
-            entry = entry.strip()
+        for item in reach:
+            entry: str = item.strip()
             if entry in ("全部", "all", "*"):
                 kinds.update(ALL_KINDS)
             else:

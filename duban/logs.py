@@ -79,9 +79,11 @@ def _patch(record: Record) -> None:
     if _zone is not None:
         # loguru's ZZ needs a fixed offset (ZoneInfo has none without a date): the offset of that instant.
         local = record["time"].astimezone(_zone)
-        offset = local.utcoffset()
+        offset, name = local.utcoffset(), local.tzname()
         if offset is not None:
-            record["time"] = local.replace(tzinfo=timezone(offset, local.tzname()))
+            record["time"] = local.replace(
+                tzinfo=timezone(offset, name) if name is not None else timezone(offset)
+            )
 
 
 class InterceptHandler(logging.Handler):
@@ -100,9 +102,11 @@ class InterceptHandler(logging.Handler):
             frame = frame.f_back
             depth += 1
         name = record.name
-        logger.opt(depth=depth, exception=record.exc_info).patch(lambda r: r.update(name=name)).log(
-            level, record.getMessage()
-        )
+
+        def rename(r: Record) -> None:
+            r["name"] = name
+
+        logger.opt(depth=depth, exception=record.exc_info).patch(rename).log(level, record.getMessage())
 
 
 def route_standard_logging(level: str) -> None:

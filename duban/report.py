@@ -13,16 +13,21 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from core.digest import RECURRENCE_CN, ROLE_CN
 from core.oversight import COLOUR_CN
 from duban.context import AppContext
 from storage.db import session_scope
 from storage.oversight import STATUS_CN, LedgerRow, UnitSummary, ledger_rows, summarize
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure  # imported when a chart is drawn: matplotlib is slow to load
 
 HEADERS: tuple[str, ...] = (
     "序号",
@@ -123,7 +128,7 @@ def row_values(row: LedgerRow) -> list[object]:
     ]
 
 
-def _header(ws, headers: Sequence[str], widths: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
+def _header(ws: Worksheet, headers: Sequence[str], widths: Sequence[int]) -> None:
     ws.append(list(headers))
     for n, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(n)].width = width
@@ -201,13 +206,16 @@ def find_cjk_font(explicit: Path | None = None) -> Path:
     raise ReportError(NO_FONT)
 
 
-def chart_figure(units: Sequence[UnitSummary], *, today: date, font: Path | None = None, top: int = 20):  # type: ignore[no-untyped-def]
+def chart_figure(
+    units: Sequence[UnitSummary], *, today: date, font: Path | None = None, top: int = 20
+) -> Figure:
     """A horizontal bar chart (matplotlib Figure) of done and overdue counts by the `top` most overdue units."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import font_manager
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     path = find_cjk_font(font)
     font_manager.fontManager.addfont(str(path))
@@ -227,7 +235,9 @@ def chart_figure(units: Sequence[UnitSummary], *, today: date, font: Path | None
     ax.set_xlabel("事项数", fontproperties=prop)
     ax.set_title(f"各单位完成与逾期情况（截至{today.month}月{today.day}日）", fontproperties=prop)
     ax.legend(loc="lower right", prop=prop)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    locator = ax.xaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):  # the default AutoLocator is one
+        locator.set_params(integer=True)
     fig.tight_layout()
     return fig
 
