@@ -4,12 +4,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 Role = Literal["lead", "support", "owner"]
 Layout = Literal["table", "outline", "prose", "tree"]
 Kind = Literal["fixed", "ongoing", "recurring", "event_relative", "unresolved"]
 Flag = Literal["ambiguous", "needs_issue_date", "before_issue_date", "unresolved", "implausible_year"]
+
+# Text read back from the database as the Literal it was stored from; any other text is a ValueError.
+_ROLES: dict[str, Role] = {r: r for r in get_args(Role)}
+_KINDS: dict[str, Kind] = {k: k for k in get_args(Kind)}
+_FLAGS: dict[str, Flag] = {f: f for f in get_args(Flag)}
+
+
+def as_role(text: str) -> Role:
+    """A stored unit role as a Role."""
+    if text not in _ROLES:
+        raise ValueError(f"not a unit role: {text!r}")
+    return _ROLES[text]
+
+
+def as_kind(text: str) -> Kind:
+    """A stored deadline kind as a Kind."""
+    if text not in _KINDS:
+        raise ValueError(f"not a deadline kind: {text!r}")
+    return _KINDS[text]
+
+
+def as_flag(text: str) -> Flag:
+    """A stored review flag as a Flag."""
+    if text not in _FLAGS:
+        raise ValueError(f"not a review flag: {text!r}")
+    return _FLAGS[text]
 
 
 # A task read with less confidence than this waits for a person (待确认) before it sends reminders.

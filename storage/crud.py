@@ -239,7 +239,7 @@ def list_tasks(
         .order_by(col(AssignmentRow.task_id), col(AssignmentRow.position))
     )
     completion_query = (
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel's select is typed for at most 4 columns
             CompletionRow.task_id,
             CompletionRow.unit_id,
             CompletionRow.done_at,
@@ -263,7 +263,7 @@ def list_tasks(
         if task_id not in steps or steps[task_id] <= steps_done[(task_id, unit_id)]:
             completions[task_id][unit_id] = (done_at, name, kind)
     group_route = {a.unit_id: route_of(name, is_group, routes) for a, name, is_group in assignments}
-    subscribers: list[tuple[int, str, str]] = []
+    subscribers: list[tuple[int | None, str, str]] = []  # UnitRow.id is declared optional
     if any(r is not None for r in group_route.values()):
         subscribers = list(
             session.exec(

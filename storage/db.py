@@ -26,6 +26,8 @@ from storage import models  # noqa: F401  (registers the tables on SQLModel.meta
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 try:
     import fcntl
@@ -88,7 +90,7 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _switch_to_wal(cursor) -> None:  # type: ignore[no-untyped-def]
+def _switch_to_wal(cursor: DBAPICursor) -> None:
     """Put the file in WAL mode (it stays so); retried, as SQLite answers 'locked' without waiting when
     several processes open a brand-new file at the same moment."""
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
@@ -103,7 +105,7 @@ def _switch_to_wal(cursor) -> None:  # type: ignore[no-untyped-def]
             time.sleep(0.1)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # busy_timeout waits for a writer instead of failing at once. WAL lets the CLI read while the bot writes.
@@ -175,12 +177,17 @@ def _script_revision(source: str) -> tuple[str, tuple[str, ...]] | None:
     """(revision, the revisions it revises) from a migration script's module-level assignments, or None."""
     values: dict[str, object] = {}
     for node in ast.parse(source).body:
-        target = node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
+        target: ast.expr
+        value: ast.expr | None
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and value:
             try:
-                values[target.id] = ast.literal_eval(node.value)
+                values[target.id] = ast.literal_eval(value)
             except ValueError:
                 return None
     revision, down = values.get("revision"), values.get("down_revision", ...)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select, update
@@ -47,7 +48,7 @@ def last_sign() -> ColumnElement[datetime]:
     return func.coalesce(DeliveryRow.active_at, DeliveryRow.claimed_at)
 
 
-def _row(chat_id: int, day: date, kind: str) -> list[object]:
+def _row(chat_id: int, day: date, kind: str) -> list[ColumnElement[bool]]:
     return [col(DeliveryRow.chat_id) == chat_id, col(DeliveryRow.day) == day, col(DeliveryRow.kind) == kind]
 
 
@@ -91,9 +92,9 @@ def claim(
     )
 
 
-def _update(s: Session, where: list[object], values: dict[str, object]) -> bool:
-    result = s.execute(update(DeliveryRow).where(*where).values(**values))  # type: ignore[arg-type]
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+def _update(s: Session, where: list[ColumnElement[bool]], values: dict[str, Any]) -> bool:
+    result = s.exec(update(DeliveryRow).where(*where).values(**values))
+    return bool(result.rowcount)
 
 
 def begin_attempt(s: Session, *, chat_id: int, day: date, kind: str = "digest", now: datetime) -> None:
@@ -159,13 +160,13 @@ def live_claims(s: Session, day: date, kind: str = "digest", *, since: datetime)
 
 def move_chat(s: Session, old: int, new: int) -> int:
     """A group became a supergroup: its ledger rows follow it, so the new id is not sent today's digest again."""
-    taken = select(DeliveryRow.day).where(DeliveryRow.chat_id == new)
-    result = s.execute(
+    taken = select(col(DeliveryRow.day)).where(DeliveryRow.chat_id == new)
+    result = s.exec(
         update(DeliveryRow)
         .where(col(DeliveryRow.chat_id) == old, col(DeliveryRow.day).not_in(taken))
         .values(chat_id=new)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)
 
 
 def complete(

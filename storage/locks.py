@@ -18,7 +18,7 @@ from storage.upsert import insert_ignore
 
 def acquire(s: Session, *, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
     """Take or renew the lease name for holder until now + ttl: True when holder has it now."""
-    result = s.execute(
+    result = s.exec(
         update(LeaseRow)
         .where(
             col(LeaseRow.name) == name, or_(col(LeaseRow.holder) == holder, col(LeaseRow.expires_at) < now)
@@ -29,7 +29,7 @@ def acquire(s: Session, *, name: str, holder: str, now: datetime, ttl: timedelta
             acquired_at=case((col(LeaseRow.holder) == holder, col(LeaseRow.acquired_at)), else_=now),
         )
     )
-    if result.rowcount:  # type: ignore[attr-defined]
+    if result.rowcount:
         return True
     row = {"name": name, "holder": holder, "acquired_at": now, "expires_at": now + ttl}
     return insert_ignore(s, LeaseRow, [row], ("name",)) == 1
@@ -37,8 +37,8 @@ def acquire(s: Session, *, name: str, holder: str, now: datetime, ttl: timedelta
 
 def release(s: Session, *, name: str, holder: str) -> bool:
     """Give the lease up at once (a clean shutdown), so another holder need not wait for it to expire."""
-    result = s.execute(delete(LeaseRow).where(col(LeaseRow.name) == name, col(LeaseRow.holder) == holder))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    result = s.exec(delete(LeaseRow).where(col(LeaseRow.name) == name, col(LeaseRow.holder) == holder))
+    return bool(result.rowcount)
 
 
 def holder_of(s: Session, name: str, *, now: datetime) -> str | None:

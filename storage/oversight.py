@@ -117,7 +117,7 @@ def decide_extension(
     """Approve (the task's due date moves) or deny a pending request; None when it is not pending any more."""
     # The status changes by a conditional UPDATE: of two admins pressing at once exactly one decides, and a
     # denial can never meet a due date another admin's approval has already moved.
-    decided = s.execute(
+    decided = s.exec(
         update(ExtensionRow)
         .where(col(ExtensionRow.id) == ext_id, col(ExtensionRow.status) == PENDING)
         .values(
@@ -127,7 +127,7 @@ def decide_extension(
             decided_at=now,
         )
     )
-    if not decided.rowcount:  # type: ignore[attr-defined]
+    if not decided.rowcount:
         return None
     row = s.exec(
         select(ExtensionRow).where(ExtensionRow.id == ext_id).execution_options(populate_existing=True)
@@ -302,9 +302,11 @@ def ledger_rows(
         completions[(c.task_id, c.unit_id)].append(c)
     notes = latest_progress(s, task_ids)
     task_notes: dict[int, ProgressNoteRow] = {}
-    for (task_id, _), note in notes.items():
-        if task_id not in task_notes or task_notes[task_id].id < note.id:  # type: ignore[operator]
-            task_notes[task_id] = note
+    for (task_id, _), latest in notes.items():
+        held = task_notes.get(task_id)
+        # Stored rows always have ids; the model declares them optional for rows not yet inserted.
+        if held is None or (held.id or 0) < (latest.id or 0):
+            task_notes[task_id] = latest
     rows: list[LedgerRow] = []
     for v in views:
         for u in v.units:

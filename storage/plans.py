@@ -10,7 +10,7 @@ from typing import Literal
 from sqlmodel import Session, col, delete, select
 
 from core.deadlines import review_reason, suggested_date
-from core.models import Deadline, Plan, Task, UnitRef
+from core.models import Deadline, Plan, Task, UnitRef, as_flag, as_kind, as_role
 from core.pipeline import PreparedTask, status_of
 from core.plandiff import PlanDiff, diff_plans
 from storage import crud
@@ -78,7 +78,7 @@ def stored_tasks(s: Session, plan_id: int) -> list[tuple[TaskRow, Task]]:
         .order_by(col(AssignmentRow.task_id), col(AssignmentRow.position))
     )
     for task_id, role, name in assigned:
-        units.setdefault(task_id, []).append(UnitRef(name, role))
+        units.setdefault(task_id, []).append(UnitRef(name, as_role(role)))
     return [(r, Task(r.seq, r.category, r.content, units.get(r.id or 0, []), r.deadline_text)) for r in rows]
 
 
@@ -276,12 +276,12 @@ def deadline_of(row: TaskRow) -> Deadline:
     """The stored deadline of a task as the core's Deadline (without the phrase span and the others)."""
     return Deadline(
         text=row.deadline_text,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=as_kind(row.kind),
         due=row.due,
         recurrence=row.recurrence,
         event=row.event,
         workdays=row.workdays,
-        flags=tuple(row.flags),  # type: ignore[arg-type]
+        flags=tuple(as_flag(f) for f in row.flags),
     )
 
 
@@ -366,7 +366,7 @@ def set_units(
 
 def deadline_state(s: Session, task_id: int) -> tuple[bool, date | None] | None:
     """Whether a task's deadline still needs a person, and its due date; None when there is no such task."""
-    row = s.exec(select(TaskRow.flags, TaskRow.due).where(TaskRow.id == task_id)).first()
+    row = s.exec(select(TaskRow.flags, col(TaskRow.due)).where(TaskRow.id == task_id)).first()
     return None if row is None else (bool(row[0]), row[1])
 
 

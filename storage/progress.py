@@ -54,7 +54,7 @@ def occurrence_on(s: Session, task_id: int, day: date, *, unit_id: int | None = 
         if unit_id is not None:
             done = set(
                 s.exec(
-                    select(CompletionRow.occurrence).where(
+                    select(col(CompletionRow.occurrence)).where(
                         CompletionRow.task_id == task_id, CompletionRow.unit_id == unit_id
                     )
                 )
@@ -72,8 +72,8 @@ def undo(s: Session, *, task_id: int, unit_id: int) -> bool:
     latest = completion(s, task_id=task_id, unit_id=unit_id)
     if latest is None:
         return False
-    result = s.execute(delete(CompletionRow).where(col(CompletionRow.id) == latest.id))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    result = s.exec(delete(CompletionRow).where(col(CompletionRow.id) == latest.id))
+    return bool(result.rowcount)
 
 
 def completion(s: Session, *, task_id: int, unit_id: int) -> CompletionRow | None:

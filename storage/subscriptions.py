@@ -62,12 +62,12 @@ def subscribe(
 
 def decide(s: Session, sub_id: int, *, approve: bool, admin_id: int) -> SubscriptionRow | None:
     """Approve (→ active) or deny (→ inactive) a pending subscription; None when missing or already decided."""
-    result = s.execute(
+    result = s.exec(
         update(SubscriptionRow)
         .where(col(SubscriptionRow.id) == sub_id, col(SubscriptionRow.status) == PENDING)
         .values(status=ACTIVE if approve else INACTIVE, decided_by=admin_id)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not result.rowcount:
         return None
     return s.exec(
         select(SubscriptionRow).where(SubscriptionRow.id == sub_id).execution_options(populate_existing=True)
@@ -81,7 +81,7 @@ def get_subscription(s: Session, sub_id: int) -> SubscriptionRow | None:
 
 def unsubscribe(s: Session, *, chat_id: int, unit_id: int) -> bool:
     """Stop following a unit (pending or active); False when the chat did not follow it."""
-    result = s.execute(
+    result = s.exec(
         update(SubscriptionRow)
         .where(
             col(SubscriptionRow.chat_id) == chat_id,
@@ -90,7 +90,7 @@ def unsubscribe(s: Session, *, chat_id: int, unit_id: int) -> bool:
         )
         .values(status=INACTIVE)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 def chat_subscriptions(s: Session, chat_id: int) -> list[tuple[SubscriptionRow, UnitRow]]:
@@ -117,12 +117,12 @@ def pending_subscriptions(s: Session) -> list[tuple[SubscriptionRow, UnitRow]]:
 
 def deactivate_chat(s: Session, chat_id: int) -> int:
     """Make every live subscription of a chat inactive (it blocked the bot or left); how many changed."""
-    result = s.execute(
+    result = s.exec(
         update(SubscriptionRow)
         .where(col(SubscriptionRow.chat_id) == chat_id, col(SubscriptionRow.status) != INACTIVE)
         .values(status=INACTIVE)
     )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return result.rowcount or 0
 
 
 def migrate_chat(s: Session, old: int, new: int) -> int:
@@ -136,11 +136,11 @@ def migrate_chat(s: Session, old: int, new: int) -> int:
     if old == new:
         return 0
     taken = select(SubscriptionRow.unit_id).where(SubscriptionRow.chat_id == new)
-    moved = s.execute(
+    moved = s.exec(
         update(SubscriptionRow)
         .where(col(SubscriptionRow.chat_id) == old, col(SubscriptionRow.unit_id).not_in(taken))
         .values(chat_id=new)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount
     deactivate_chat(s, old)
     theirs = aliased(DeliveryRow)
     clash = (

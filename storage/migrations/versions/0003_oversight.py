@@ -73,7 +73,7 @@ def upgrade() -> None:
         )
     ).all()
     for cid, done_at, recurrence, due in rows:
-        occurrence = next_occurrence(recurrence, _as_date(due), _as_date(done_at))
+        occurrence = next_occurrence(str(recurrence), _as_date(due), _as_date(done_at))
         bind.execute(
             sa.text("UPDATE completion SET occurrence = :o WHERE id = :i"), {"o": occurrence, "i": cid}
         )
