@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from loguru import logger
@@ -160,7 +160,7 @@ async def serve(application: Application, stop: asyncio.Event, *, poll_timeout: 
 
     async def gain() -> None:
         if t.mode == "polling":
-            await updater.start_polling(timeout=poll_timeout, allowed_updates=None)
+            await updater.start_polling(timeout=timedelta(seconds=poll_timeout), allowed_updates=None)
             for task in asyncio.all_tasks():
                 if task.get_name() == POLLING_TASK:
                     task.add_done_callback(polling_ended)
