@@ -7,7 +7,16 @@ import re
 import struct
 import zipfile
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
+
+if (
+    TYPE_CHECKING
+):  # the libraries are imported where a maker needs them; python-docx and reportlab are untyped
+    from docx.document import Document as DocxDocument
+    from docx.text.paragraph import Paragraph as DocxParagraph
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import BaseDocTemplate
 
 _MARKUP = re.compile(r"\*\*|^#+\s*")
 
@@ -149,8 +158,10 @@ def make_xlsx(
 
     book = openpyxl.Workbook()
     if blank_first_sheet:
-        book.active.title = "说明"
-        book.active["A1"] = "本工作簿由测试生成"
+        first = book.active
+        assert first is not None
+        first.title = "说明"
+        first["A1"] = "本工作簿由测试生成"
         sheet = book.create_sheet("任务分解表")
     else:
         sheet = book.active
@@ -256,10 +267,10 @@ def make_pdf(
             story.append(table_of([parts.rows[0], *rest] if repeat_header else rest, (), False))
     story += [Paragraph(escape(line), body) for line in parts.after]
 
-    def number(canvas: object, doc: object) -> None:
+    def number(canvas: Canvas, doc: BaseDocTemplate) -> None:
         if page_numbers:
-            canvas.setFont(FONT, 9)  # type: ignore[attr-defined]
-            canvas.drawCentredString(A4[0] / 2, 12 * mm, f"— {doc.page} —")  # type: ignore[attr-defined]
+            canvas.setFont(FONT, 9)
+            canvas.drawCentredString(A4[0] / 2, 12 * mm, f"— {doc.page} —")
 
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm).build(
@@ -332,12 +343,12 @@ def make_ole(stream_names: list[str]) -> bytes:
     return bytes(header) + bytes(512) + bytes(directory)
 
 
-def add_numbering(document: object, pattern: str, number_format: str, start: int = 1) -> int:
+def add_numbering(document: DocxDocument, pattern: str, number_format: str, start: int = 1) -> int:
     """A numbering definition (`（%1）` in chineseCounting, `%1` in decimal …) in a Word document; its numId."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
 
-    numbering = document.part.numbering_part.element  # type: ignore[attr-defined]
+    numbering = document.part.numbering_part.element
     ids = [
         int(n.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}numId"))
         for n in numbering.num_lst
@@ -358,12 +369,12 @@ def add_numbering(document: object, pattern: str, number_format: str, start: int
     return num_id
 
 
-def number_paragraph(paragraph: object, num_id: int, level: int = 0) -> None:
+def number_paragraph(paragraph: DocxParagraph, num_id: int, level: int = 0) -> None:
     """Give a paragraph automatic numbering from a definition made by add_numbering."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
 
-    p_pr = paragraph._p.get_or_add_pPr()  # type: ignore[attr-defined]
+    p_pr = paragraph._p.get_or_add_pPr()
     p_pr.append(
         parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>')
     )

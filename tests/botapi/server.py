@@ -23,7 +23,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from aiohttp import ClientSession, ClientTimeout, web
 
@@ -211,7 +211,9 @@ def parse_html(source: str) -> tuple[str, list[JSON]]:
             elif u16 > start:
                 entities.append(_html_entity(tag, attrs, start, u16 - start))
         else:
-            name = re.match(r"[^\s>]*", src[i + 1 :]).group()  # type: ignore[union-attr]
+            word = re.match(r"[^\s>]*", src[i + 1 :])
+            assert word is not None  # the pattern matches the empty string too
+            name = word.group()
             if name.lower() not in _HTML_TAGS:
                 raise _parse_error(f'Unsupported start tag "{name.lower()}" at byte offset {at}')
             close = src.find(">", i)
@@ -879,7 +881,10 @@ class FakeTelegram:
     # -------------------------------------------------------------------------------------------- waiting
 
     async def wait_until(
-        self, condition: Callable[[], T], timeout: float = 5.0, what: str = "condition"
+        self,
+        condition: Callable[[], T | Literal[False] | None],
+        timeout: float = 5.0,
+        what: str = "condition",
     ) -> T:
         """Poll condition until it returns something truthy; TimeoutError with what was sent otherwise."""
         deadline = time.monotonic() + timeout
