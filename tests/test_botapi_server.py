@@ -7,11 +7,20 @@ import json
 import ssl
 import time
 import urllib.request
+from datetime import timedelta
 
 import pytest
 from aiohttp import web
 from botapi import ApiError, FakeTelegram, parse_html, parse_markdown, parse_markdown_v2
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -51,6 +60,16 @@ def _keyboard(*data: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(f"✅ {d}", callback_data=d)] for d in data])
 
 
+def _message(update: Update) -> Message:
+    assert update.message is not None
+    return update.message
+
+
+def _query(update: Update) -> CallbackQuery:
+    assert update.callback_query is not None
+    return update.callback_query
+
+
 @pytest.fixture
 async def tg():
     async with FakeTelegram() as fake:
@@ -84,10 +103,11 @@ async def test_send_then_edit_keeps_state_and_counts_ids_per_chat(tg: FakeTelegr
     other = await bot.send_message(GROUP, "群里第一条")
     assert (first.message_id, second.message_id, other.message_id) == (1, 2, 1)
     assert first.text == "今日到期\n1. 某项工作" and first.entities[0].type == "bold"
+    assert first.from_user is not None
     assert first.from_user.id == tg.bot_id and first.chat.id == USER
 
     edited = await bot.edit_message_text("✅ 已完成", USER, first.message_id, reply_markup=_keyboard("u:1"))
-    assert edited.edit_date is not None
+    assert isinstance(edited, Message) and edited.edit_date is not None
     [now] = [m for m in tg.sent(USER) if m["message_id"] == first.message_id]
     assert now["text"] == "✅ 已完成" and tg.buttons(now) == [("✅ u:1", "u:1")]
     assert [m["text"] for m in tg.sent(GROUP)] == ["群里第一条"]
@@ -161,7 +181,8 @@ async def test_text_length_limit_is_4096_after_parsing(
     bot: Bot, text: str, parse_mode: str | None, ok: bool
 ) -> None:
     if ok:
-        assert len((await bot.send_message(USER, text, parse_mode=parse_mode)).text) == 4096
+        sent = (await bot.send_message(USER, text, parse_mode=parse_mode)).text
+        assert sent is not None and len(sent) == 4096
     else:
         with pytest.raises(BadRequest, match="Message is too long"):
             await bot.send_message(USER, text, parse_mode=parse_mode)
@@ -170,7 +191,7 @@ async def test_text_length_limit_is_4096_after_parsing(
 async def test_reply_to_a_user_message_and_to_a_missing_one_allowed(tg: FakeTelegram, bot: Bot) -> None:
     asked = tg.user_message(USER, "完成 3")
     answer = await bot.send_message(USER, "好的", reply_parameters=ReplyParameters(asked["message_id"]))
-    assert answer.reply_to_message.text == "完成 3"
+    assert answer.reply_to_message is not None and answer.reply_to_message.text == "完成 3"
     lenient = ReplyParameters(asked["message_id"] + 40, allow_sending_without_reply=True)
     assert (await bot.send_message(USER, "照发", reply_parameters=lenient)).reply_to_message is None
 
@@ -179,9 +200,11 @@ async def test_inline_keyboard_round_trip(tg: FakeTelegram, bot: Bot) -> None:
     msg = await bot.send_message(USER, "1. 某项工作", reply_markup=_keyboard("d:7", "d:8"))
     query_id = tg.press_button(USER, msg.message_id, "d:8")
     [update] = await bot.get_updates(timeout=1)
-    assert update.callback_query.data == "d:8" and update.callback_query.message.message_id == msg.message_id
-    assert update.callback_query.from_user.id == USER
-    await update.callback_query.answer("已标记完成")
+    query = _query(update)
+    assert query.message is not None
+    assert query.data == "d:8" and query.message.message_id == msg.message_id
+    assert query.from_user.id == USER
+    await query.answer("已标记完成")
     answer = await tg.wait_for_answer(query_id)
     assert (answer["text"], answer["data"], answer["chat_id"], answer["user_id"]) == (
         "已标记完成",
@@ -190,7 +213,7 @@ async def test_inline_keyboard_round_trip(tg: FakeTelegram, bot: Bot) -> None:
         USER,
     )
     with pytest.raises(BadRequest, match=r"(?i)query is too old"):
-        await update.callback_query.answer("again")
+        await query.answer("again")
 
 
 async def test_press_button_refuses_missing_buttons_unless_forged(tg: FakeTelegram, bot: Bot) -> None:
@@ -199,7 +222,7 @@ async def test_press_button_refuses_missing_buttons_unless_forged(tg: FakeTelegr
         tg.press_button(USER, msg.message_id, "d:2")
     tg.press_button(USER, msg.message_id, "d:2", check=False)
     [update] = await bot.get_updates()
-    assert update.callback_query.data == "d:2"
+    assert _query(update).data == "d:2"
 
 
 @pytest.mark.parametrize(
@@ -233,6 +256,7 @@ async def test_a_user_writing_again_has_unblocked_the_bot(tg: FakeTelegram, bot:
 async def test_block_with_notify_sends_my_chat_member(tg: FakeTelegram, bot: Bot) -> None:
     tg.block(USER, notify=True)
     [update] = await bot.get_updates(allowed_updates=["message", "my_chat_member"])
+    assert update.my_chat_member is not None
     assert update.my_chat_member.new_chat_member.status == "kicked"
 
 
@@ -240,8 +264,9 @@ async def test_group_migration_gives_service_messages_and_chat_migrated(tg: Fake
     tg.user_message(GROUP, "/subscribe 区教育局", user_id=USER)
     tg.migrate_group(GROUP, -1009999)
     updates = await bot.get_updates()
-    assert [u.message.migrate_to_chat_id for u in updates] == [None, -1009999, None]
-    assert updates[2].message.migrate_from_chat_id == GROUP and updates[2].message.chat.type == "supergroup"
+    assert [_message(u).migrate_to_chat_id for u in updates] == [None, -1009999, None]
+    migrated = _message(updates[2])
+    assert migrated.migrate_from_chat_id == GROUP and migrated.chat.type == "supergroup"
     with pytest.raises(ChatMigrated) as err:
         await bot.send_message(GROUP, "旧群")
     assert err.value.new_chat_id == -1009999
@@ -251,18 +276,18 @@ async def test_group_migration_gives_service_messages_and_chat_migrated(tg: Fake
 async def test_user_command_has_bot_command_entity_and_offsets_are_utf16(tg: FakeTelegram, bot: Bot) -> None:
     tg.user_message(USER, "😀 /done@duban_test_bot 3")
     [update] = await bot.get_updates()
-    [entity] = update.message.entities
+    [entity] = _message(update).entities
     assert (entity.type, entity.offset, entity.length) == ("bot_command", 3, 20)
-    assert update.message.parse_entity(entity) == "/done@duban_test_bot"
+    assert _message(update).parse_entity(entity) == "/done@duban_test_bot"
 
 
 async def test_updates_are_confirmed_by_offset(tg: FakeTelegram, bot: Bot) -> None:
     for text in ("一", "二", "三"):
         tg.user_message(USER, text)
     updates = await bot.get_updates(limit=2)
-    assert [u.message.text for u in updates] == ["一", "二"]
+    assert [_message(u).text for u in updates] == ["一", "二"]
     rest = await bot.get_updates(offset=updates[-1].update_id + 1)
-    assert [u.message.text for u in rest] == ["三"]
+    assert [_message(u).text for u in rest] == ["三"]
     assert [u["message"]["text"] for u in tg.pending_updates()] == ["三"]
 
 
@@ -272,7 +297,7 @@ async def test_long_poll_wakes_on_a_new_update(tg: FakeTelegram, bot: Bot) -> No
     started = time.monotonic()
     tg.user_message(USER, "来了")
     [update] = await poll
-    assert update.message.text == "来了" and time.monotonic() - started < 0.5
+    assert _message(update).text == "来了" and time.monotonic() - started < 0.5
 
 
 async def test_stop_ends_a_pending_long_poll_at_once() -> None:
@@ -295,7 +320,7 @@ async def test_second_instance_terminates_the_first_poll_with_conflict(tg: FakeT
         tg.user_message(USER, "给后来者")
         with pytest.raises(Conflict, match="terminated by other getUpdates request"):
             await first
-        assert [u.message.text for u in await second] == ["给后来者"]
+        assert [_message(u).text for u in await second] == ["给后来者"]
     assert tg.counters["conflict_409"] == 1
 
 
@@ -303,23 +328,24 @@ async def test_document_both_ways(tg: FakeTelegram, bot: Bot) -> None:
     payload = "2025年政务公开工作要点\n一、某项任务".encode()
     tg.user_document(USER, "要点.txt", payload, caption="导入")
     [update] = await bot.get_updates()
-    doc = update.message.document
-    assert (doc.file_name, doc.mime_type, doc.file_size, update.message.caption) == (
+    doc = _message(update).document
+    assert doc is not None
+    assert (doc.file_name, doc.mime_type, doc.file_size, _message(update).caption) == (
         "要点.txt",
         "text/plain",
         len(payload),
         "导入",
     )
     file = await bot.get_file(doc.file_id)
-    assert file.file_path.startswith(tg.base_file_url)
+    assert file.file_path is not None and file.file_path.startswith(tg.base_file_url)
     assert bytes(await file.download_as_bytearray()) == payload
 
     sent = await bot.send_document(USER, b"col1,col2\n", filename="tasks.csv", caption="导出")
-    assert sent.document.file_name == "tasks.csv"
+    assert sent.document is not None and sent.document.file_name == "tasks.csv"
     [record] = tg.sent_files(USER)
     assert (record["filename"], record["data"], record["caption"]) == ("tasks.csv", b"col1,col2\n", "导出")
     again = await bot.send_document(USER, sent.document.file_id)
-    assert again.document.file_id == sent.document.file_id
+    assert again.document is not None and again.document.file_id == sent.document.file_id
 
 
 async def test_send_photo_records_the_upload(tg: FakeTelegram, bot: Bot) -> None:
@@ -430,19 +456,22 @@ async def test_group_limit_is_per_minute(tg: FakeTelegram, bot: Bot) -> None:
     await bot.send_message(GROUP, "二")
     with pytest.raises(RetryAfter) as err:
         await bot.send_message(GROUP, "三")
-    assert 55 <= err.value.retry_after <= 60
+    retry_after = err.value.retry_after  # seconds, or a timedelta once PTB_TIMEDELTA is set
+    assert 55 <= (retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after) <= 60
     await bot.send_message(USER, "私聊不受群组限制")
 
 
 async def test_application_polls_replies_to_a_command_and_a_button(tg: FakeTelegram) -> None:
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
         await update.effective_message.reply_text(
             f"你好 {context.args}", reply_markup=_keyboard("d:1"), do_quote=True
         )
 
     async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await update.callback_query.answer("收到")
-        await update.callback_query.edit_message_text(f"按了 {update.callback_query.data}")
+        query = _query(update)
+        await query.answer("收到")
+        await query.edit_message_text(f"按了 {query.data}")
 
     app = (
         ApplicationBuilder()
@@ -454,6 +483,7 @@ async def test_application_polls_replies_to_a_command_and_a_button(tg: FakeTeleg
     )
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CallbackQueryHandler(pressed))
+    assert app.updater is not None
     await app.initialize()
     await app.start()
     await app.updater.start_polling(poll_interval=0, timeout=1)
@@ -493,7 +523,7 @@ async def test_webhook_delivery_with_secret_token(tg: FakeTelegram, bot: Bot) ->
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     try:
         await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
         with pytest.raises(Conflict, match="webhook is active"):
