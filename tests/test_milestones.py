@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from core.digest import DigestItem
 from core.documents import parse_plan
 from core.models import Milestone
 from core.pipeline import prepare
@@ -70,7 +71,7 @@ def test_a_span_is_one_deadline_not_two_steps() -> None:
     assert milestones == () and due == date(2026, 6, 30)
 
 
-def unit_items(engine: Engine) -> dict[int, list]:
+def unit_items(engine: Engine) -> dict[int, DigestItem]:
     with session_scope(engine) as s:
         unit = s.exec(select(UnitRow).where(UnitRow.name == "区司法局")).one()
         return {

@@ -183,8 +183,15 @@ def test_chart_has_chinese_labels_the_font_can_draw(ctx: AppContext) -> None:
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == ["区政府办公室", "区教育局", "区财政局"]  # most overdue at the top
     assert ax.get_title() == "各单位完成与逾期情况（截至3月25日）"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["已完成", "逾期"]
-    bars = [(round(p.get_width()), round(p.get_y() + p.get_height() / 2, 1)) for p in ax.patches]
+    from matplotlib.patches import Rectangle
+
+    legend = ax.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == ["已完成", "逾期"]
+    bars = []
+    for p in ax.patches:
+        assert isinstance(p, Rectangle)  # barh draws rectangles
+        bars.append((round(p.get_width()), round(p.get_y() + p.get_height() / 2, 1)))
     assert bars == [(0, 0.2), (2, 1.2), (0, 2.2), (0, -0.2), (0, 0.8), (1, 1.8)]
     # Every character drawn has a glyph in the font used (boxes otherwise).
     from fontTools.ttLib import TTCollection, TTFont
