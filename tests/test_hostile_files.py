@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
@@ -189,7 +190,17 @@ print(json.dumps({
 """
 
 
-def duban_import(path: Path, env: dict[str, str]) -> dict[str, object]:
+class ImportRun(TypedDict):
+    """What the _MEASURE wrapper prints about one `duban import`."""
+
+    seconds: float
+    peak_mb: float
+    code: int
+    stdout: str
+    stderr: str
+
+
+def duban_import(path: Path, env: dict[str, str]) -> ImportRun:
     """Run `duban import FILE` in a wrapper that reports its time and the peak memory of it and its
     children (the reader child included)."""
     wrapper = subprocess.run(

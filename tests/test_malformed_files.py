@@ -6,7 +6,7 @@ import io
 import random
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -86,13 +86,15 @@ def docx_of(paragraphs: list[str], rows: list[list[str]] | None = None) -> bytes
     return make_docx(PlanParts(before=paragraphs, rows=rows or []), merge_columns=(), split_column=None)
 
 
-def xlsx_of(cells: list[list[object]]) -> bytes:
+def xlsx_of(cells: Sequence[Sequence[object]]) -> bytes:
     """A one-sheet workbook with these rows."""
     import openpyxl
 
     book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
     for row in cells:
-        book.active.append(row)
+        sheet.append(list(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -371,12 +373,12 @@ def test_malformed_file_gets_its_sentence(
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """One scratch database for the module; every case must leave it empty."""
     path = tmp_path_factory.mktemp("malformed") / "duban.db"
     engine = make_engine(f"sqlite:///{path}")
     init_db(engine)
-    yield engine  # type: ignore[misc]
+    yield engine
     engine.dispose()
 
 

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -334,6 +335,7 @@ def test_xlsx_numbers_and_dates_print_as_written() -> None:
 
     book = openpyxl.Workbook()
     sheet = book.active
+    assert sheet is not None
     sheet.append(HEADER)
     sheet.append([1.0, "建立台账", "梳理公开事项", "区档案馆", datetime(2024, 3, 31)])
     sheet.append([2, "加强培训", "培训不少于2.5天", "区人社局", date(2024, 6, 30)])
@@ -683,7 +685,7 @@ def test_html_and_xls_reader_speed() -> None:
     ],
     ids=["utf-8", "utf-8-bom", "gbk", "gb18030", "utf-16-bom"],
 )
-def test_text_encodings(encode) -> None:  # type: ignore[no-untyped-def]
+def test_text_encodings(encode: Callable[[str], bytes]) -> None:
     text = source_text("plan_table.txt")
     assert_same_tasks(text_plan("plan_table.txt"), read_plan_of(encode(text), "plan.txt"))
 
