@@ -22,7 +22,7 @@ from bot_harness import (
 )
 from botapi import FakeTelegram
 from loguru import logger
-from sqlmodel import select
+from sqlmodel import col, select
 from telegram.ext import Application
 
 from bot import texts
@@ -71,7 +71,7 @@ def statuses(ctx: AppContext, chat_id: int) -> dict[str, str]:
     with session_scope(ctx.engine) as s:
         rows = s.exec(
             select(SubscriptionRow, UnitRow)
-            .join(UnitRow, UnitRow.id == SubscriptionRow.unit_id)
+            .join(UnitRow, col(UnitRow.id) == col(SubscriptionRow.unit_id))
             .where(SubscriptionRow.chat_id == chat_id)
         ).all()
         return {unit.name: sub.status for sub, unit in rows}

@@ -17,7 +17,7 @@ import hostile
 from bot_harness import BEFORE_DIGEST, TODAY, Clock, import_plan, make_context, running, say
 from botapi import FakeTelegram
 from filemakers import make_docx, make_pdf, make_xlsx, table_parts
-from sqlmodel import select
+from sqlmodel import col, select
 from telegram.ext import Application
 
 from bot import imports, texts
@@ -303,7 +303,7 @@ async def test_missing_issue_date_use_today(app: Application, fake: FakeTelegram
     row = task_rows(ctx)["公布年度档案开放计划"]
     assert (row.due, row.kind, row.flags) == (add_workdays(TODAY, 10), "fixed", [])
     with session_scope(ctx.engine) as s:
-        assert s.exec(select(PlanRow.issued)).one() == TODAY
+        assert s.exec(select(col(PlanRow.issued))).one() == TODAY
 
 
 @pytest.mark.parametrize(

@@ -237,7 +237,7 @@ def test_json_shows_done_per_unit_and_task_status(cli: CliRunner, tmp_path: Path
     with session_scope(engine) as s:
         office = subscriptions.unit_by_name(s, "县政府办公室")
         data = subscriptions.unit_by_name(s, "县大数据中心")
-        assert office and data
+        assert office and data and office.id is not None and data.id is not None
         progress.mark_done(s, task_id=1, unit_id=office.id, user_id=7, user_name="张三", note=None, now=now)
     first = stored_tasks(cli)[0]
     assert [(u["name"], u["status"]) for u in first["units"]] == [

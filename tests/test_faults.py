@@ -10,16 +10,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from bot_harness import AFTER_DIGEST, PLAN, TODAY, Clock, import_plan, make_context, running, subscribe_chats
 from botapi import FakeTelegram
 from loguru import logger
 from sqlalchemy import Engine, func
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot import texts
 from core.digest import done_callback
@@ -29,6 +30,9 @@ from duban.importing import import_document
 from storage import ledger, progress, subscriptions
 from storage.db import session_scope
 from storage.models import CompletionRow, DeliveryRow
+
+if TYPE_CHECKING:
+    from loguru import Record
 
 pytestmark = pytest.mark.slow  # fault injection: flaky Bot API, SIGKILL of a digest run, concurrent presses
 
@@ -46,14 +50,14 @@ def digests_for(fake: FakeTelegram, chat: int, day: date) -> list[dict]:
 
 
 @pytest.fixture
-def records() -> Iterator[list[dict]]:
+def records() -> Iterator[list[Record]]:
     """Every loguru record from the first to the last send (open_context resets sinks: add it after that)."""
-    seen: list[dict] = []
+    seen: list[Record] = []
     yield seen
     logger.remove()
 
 
-def capture(seen: list[dict]) -> None:
+def capture(seen: list[Record]) -> None:
     """Start collecting loguru records into seen."""
     logger.add(lambda m: seen.append(m.record), level="DEBUG")
 
@@ -62,7 +66,7 @@ def capture(seen: list[dict]) -> None:
 
 
 async def test_flaky_api_every_digest_once_and_every_retry_logged(
-    tmp_path: Path, records: list[dict]
+    tmp_path: Path, records: list[Record]
 ) -> None:
     chats = list(range(7001, 7041))
     async with FakeTelegram() as fake:
@@ -196,7 +200,7 @@ async def test_two_presses_of_one_button_and_two_undos_leave_one_state(
             return await fake.wait_for_answer(query)
 
         answers = await asyncio.gather(press(81), press(82))
-        assert sorted(a.get("text") for a in answers) == sorted([texts.CALLBACK_DONE, texts.CALLBACK_ALREADY])
+        assert sorted(a["text"] for a in answers) == sorted([texts.CALLBACK_DONE, texts.CALLBACK_ALREADY])
         with session_scope(ctx.engine) as s:
             rows = list(s.exec(select(CompletionRow).where(CompletionRow.task_id == 2)))
         assert len(rows) == 1 and rows[0].done_by in (81, 82)
@@ -215,7 +219,7 @@ async def test_two_presses_of_one_button_and_two_undos_leave_one_state(
             assert progress.completion(s, task_id=2, unit_id=unit.id) is None
 
 
-def _race(engine: Engine, action, n: int = 2) -> list[bool]:  # type: ignore[no-untyped-def]
+def _race(engine: Engine, action: Callable[[Session], bool], n: int = 2) -> list[bool]:
     """Run action(session) in n threads released together; each in its own transaction."""
     barrier = threading.Barrier(n)
     results: list[bool] = []

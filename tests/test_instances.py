@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -138,7 +138,7 @@ class Instance:
             self.proc.wait()
 
 
-def wait(condition, timeout: float, what: str) -> float:  # type: ignore[no-untyped-def]
+def wait(condition: Callable[[], object], timeout: float, what: str) -> float:
     """Poll condition; seconds it took, or fail saying what did not happen."""
     start = time.monotonic()
     while not condition():

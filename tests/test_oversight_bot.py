@@ -7,6 +7,7 @@ import io
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bot_harness import (
@@ -24,7 +25,7 @@ from bot_harness import (
 from botapi import FakeTelegram
 from conftest import needs_cjk_font
 from openpyxl import load_workbook
-from sqlmodel import select
+from sqlmodel import Session, select
 from telegram.ext import Application
 
 from bot import oversight as bot_oversight
@@ -382,7 +383,7 @@ async def test_one_chats_failure_does_not_stop_the_daily_run(
     await subscribe(fake, FIN, "区财政局")  # leads #2, where 区教育局 is overdue: FIN gets an escalation
     real = ledger.claim
 
-    def broken_for_fin(s, *, chat_id, **kwargs):  # type: ignore[no-untyped-def]
+    def broken_for_fin(s: Session, *, chat_id: int, **kwargs: Any) -> bool:
         if chat_id == FIN:
             raise RuntimeError("database went away")
         return real(s, chat_id=chat_id, **kwargs)
