@@ -140,7 +140,8 @@ def test_digest_send_uses_the_ledger(workdir: Path, fake: FakeTelegram) -> None:
     assert code == 0 and "发送 0 个聊天共 0 条消息；已发过 1" in output, output
     assert len(fake.sent(CHAT)) == 1
     with session_scope(ctx.engine) as s:
-        assert s.get(DeliveryRow, 1).message_ids == [message["message_id"]]  # type: ignore[union-attr]
+        delivery = s.get(DeliveryRow, 1)
+        assert delivery is not None and delivery.message_ids == [message["message_id"]]
 
 
 def test_run_with_a_token_long_polls_answers_and_stops_on_ctrl_c(workdir: Path, fake: FakeTelegram) -> None:

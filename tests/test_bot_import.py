@@ -89,17 +89,21 @@ async def app(ctx: AppContext, fake: FakeTelegram) -> AsyncIterator[Application]
         yield application
 
 
-async def send_file(fake: FakeTelegram, chat: int, name: str, data: bytes, **kwargs: object) -> dict:
+async def send_file(
+    fake: FakeTelegram, chat: int, name: str, data: bytes, *, user_id: int | None = None
+) -> dict:
     """A user sends a file; the bot's first message after it."""
-    sent = fake.user_document(chat, name, data, **kwargs)  # type: ignore[arg-type]
+    sent = fake.user_document(chat, name, data, user_id=user_id)
     [answer, *_] = await fake.wait_for(chat_id=chat, after=sent["message_id"], timeout=15)
     return answer
 
 
-async def press(fake: FakeTelegram, chat: int, message: dict, label: str, **kwargs: object) -> dict:
+async def press(
+    fake: FakeTelegram, chat: int, message: dict, label: str, *, user_id: int | None = None
+) -> dict:
     """Press the button with this label; the bot's answer to the press."""
     data = dict(fake.buttons(message))[label]
-    query = fake.press_button(chat, message["message_id"], data, **kwargs)  # type: ignore[arg-type]
+    query = fake.press_button(chat, message["message_id"], data, user_id=user_id)
     return await fake.wait_for_answer(query)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from types import ModuleType
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -301,10 +303,16 @@ def test_a_postgresql_url_without_the_driver_says_what_to_install(monkeypatch: p
 
     real_import = builtins.__import__
 
-    def no_psycopg(name: str, *args: object, **kwargs: object) -> object:
+    def no_psycopg(
+        name: str,
+        globals: Mapping[str, object] | None = None,
+        locals: Mapping[str, object] | None = None,
+        fromlist: Sequence[str] = (),
+        level: int = 0,
+    ) -> ModuleType:
         if name == "psycopg" or name.startswith("psycopg."):
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+        return real_import(name, globals, locals, fromlist, level)
 
     monkeypatch.setattr(builtins, "__import__", no_psycopg)
     with pytest.raises(UnsupportedDatabase, match=r"pip install 'duban\[postgres\]'"):

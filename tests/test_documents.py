@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES, seed_text
 
 from core.documents import decode_text, normalize_spaces, parse_plan
-from core.models import DocumentError, Plan, Task, UnitRef
+from core.models import DocumentError, Plan, Role, Task, UnitRef
 
 
 @cache
@@ -206,8 +206,8 @@ def test_seed_content_is_rejoined(prefix: str, seq: str, fragment: str) -> None:
         ("004", "35", [("区级各有关单位", "owner")]),
     ],
 )
-def test_seed_unit_roles(prefix: str, seq: str, units: list[tuple[str, str]]) -> None:
-    assert task(seed_plan(prefix), seq).units == [UnitRef(n, r) for n, r in units]  # type: ignore[arg-type]
+def test_seed_unit_roles(prefix: str, seq: str, units: list[tuple[str, Role]]) -> None:
+    assert task(seed_plan(prefix), seq).units == [UnitRef(n, r) for n, r in units]
 
 
 def test_seed_001_repeated_header_and_notice_are_no_tasks() -> None:

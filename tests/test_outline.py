@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.models import UnitRef
+from core.models import Role, UnitRef
 from core.outline import accept_markers, build_tree, outline_tasks, plan_words, read_node, scan_markers
 
 WORDS_FILE = Path(__file__).resolve().parent.parent / "core" / "plan_words.toml"
@@ -111,9 +111,9 @@ def test_an_attachment_starts_a_new_outline() -> None:
         ("会同区市场监督管理局等部门开展抽查。", [], ""),
     ],
 )
-def test_evidence_of_an_item(text: str, units: list[tuple[str, str]], how: str) -> None:
+def test_evidence_of_an_item(text: str, units: list[tuple[str, Role]], how: str) -> None:
     reading = read_node(text)
-    assert reading.units == [UnitRef(n, r) for n, r in units]  # type: ignore[arg-type]
+    assert reading.units == [UnitRef(n, r) for n, r in units]
     assert reading.how == how
 
 

@@ -162,7 +162,8 @@ async def test_extension_request_approved_moves_the_due_date_and_keeps_history(
     )
     assert fake.buttons(edited) == []
     with session_scope(ctx.engine) as s:
-        assert s.get(TaskRow, 1).due == date(2026, 3, 20)  # type: ignore[union-attr]
+        task = s.get(TaskRow, 1)
+        assert task is not None and task.due == date(2026, 3, 20)
         [history] = oversight.extension_history(s, 1)
         assert (history.old_due, history.new_due, history.status, history.decided_by) == (
             date(2026, 2, 28),
@@ -191,7 +192,8 @@ async def test_extension_denied_and_bad_requests(
     [notice] = await fake.wait_for(lambda m: m["text"].startswith("管理员未批准"), chat_id=EDU)
     assert notice["text"] == "管理员未批准 #3（区教育局）的延期申请，截止日期仍为 3月6日。"
     with session_scope(ctx.engine) as s:
-        assert s.get(TaskRow, 3).due == date(2026, 3, 6)  # type: ignore[union-attr]
+        task = s.get(TaskRow, 3)
+        assert task is not None and task.due == date(2026, 3, 6)
         assert [e.status for e in s.exec(select(ExtensionRow))] == ["denied"]
     # The admin is asked for a reason; a reply to that prompt reaches the requester and is kept.
     [prompt] = await fake.wait_for(lambda m: m["text"].startswith("已拒绝延期申请 #1"), chat_id=ADMIN)

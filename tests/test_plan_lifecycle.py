@@ -52,7 +52,8 @@ def test_an_archived_plan_keeps_its_record_and_sends_nothing(engine: Engine) -> 
         assert ledger_rows(s, today=NOW.date(), group_routes={}) == []  # not in the current 台账
         kept = ledger_rows(s, today=NOW.date(), group_routes={}, plan_id=plan_id)
         assert [r.status for r in kept] == ["done", "open"]  # its history, asked for by id
-        assert s.get(PlanRow, plan_id).status == "archived"  # type: ignore[union-attr]
+        plan = s.get(PlanRow, plan_id)
+        assert plan is not None and plan.status == "archived"
         restore_plan(s, plan_id)
     assert reminded(engine, unit_id) == 1
 

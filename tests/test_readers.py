@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from conftest import FIXTURES, seed_text
@@ -370,6 +371,15 @@ def test_xlsx_read_only_mode_for_big_workbooks(monkeypatch: pytest.MonkeyPatch) 
 # ---------------------------------------------------------------------------------------------------------
 
 
+class PdfOptions(TypedDict, total=False):
+    """The make_pdf keywords a table-over-two-pages case sets."""
+
+    space_before_table: float
+    repeat_header: bool
+    split_row_at: int
+    page_numbers: bool
+
+
 @pytest.mark.parametrize(
     "options",
     [
@@ -389,9 +399,9 @@ def test_xlsx_read_only_mode_for_big_workbooks(monkeypatch: pytest.MonkeyPatch) 
         "no-numbers",
     ],
 )
-def test_pdf_table_over_two_pages(options: dict[str, object]) -> None:
+def test_pdf_table_over_two_pages(options: PdfOptions) -> None:
     parts = parts_of("plan_table.txt")
-    data = make_pdf(parts, merge_columns=(), **options)  # type: ignore[arg-type]
+    data = make_pdf(parts, merge_columns=(), **options)
     import pdfplumber
 
     with pdfplumber.open(io.BytesIO(data)) as pdf:

@@ -465,7 +465,7 @@ def test_an_extension_is_decided_once_when_two_admins_press_at_the_same_time(
     engine: Engine, first_approves: bool
 ) -> None:
     with session_scope(engine) as s:
-        ext_id = oversight.request_extension(
+        request = oversight.request_extension(
             s,
             task_id=1,
             unit_id=unit_ids(s)["区教育局"],
@@ -475,7 +475,9 @@ def test_an_extension_is_decided_once_when_two_admins_press_at_the_same_time(
             user_id=1,
             user_name="联络员",
             now=NOW,
-        ).id  # type: ignore[union-attr]
+        )
+        assert request is not None
+        ext_id = request.id
     with session_scope(engine) as late:
         seen = late.get(ExtensionRow, ext_id)  # this press has read the request: pending
         assert seen is not None and seen.status == "pending"

@@ -9,7 +9,7 @@ from conftest import seed_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.models import UnitRef
+from core.models import Role, UnitRef
 from core.units import (
     UnitDirectory,
     is_group,
@@ -21,7 +21,7 @@ from core.units import (
     without_person_names,
 )
 
-ROLE_LETTER = {"l": "lead", "s": "support", "o": "owner"}
+ROLE_LETTER: dict[str, Role] = {"l": "lead", "s": "support", "o": "owner"}
 ROLE_WORDS = ("牵头", "配合", "协助", "参与", "落实", "负责")
 
 
@@ -30,7 +30,7 @@ def refs(spec: str) -> list[UnitRef]:
     out = []
     for item in spec.split():
         name, role = item.rsplit(":", 1)
-        out.append(UnitRef(name, ROLE_LETTER[role]))  # type: ignore[arg-type]
+        out.append(UnitRef(name, ROLE_LETTER[role]))
     return out
 
 
