@@ -389,7 +389,7 @@ def _parse_tree(lines: list[str]) -> list[Task]:
 
 
 def detect_tasks(text: str) -> tuple[Layout, list[Task]]:
-    """The layout of a document and its tasks; the first layout that yields tasks wins."""
+    """The layout of a document and its tasks."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     table = _table_tasks(lines, text)
     if table and any(t.units for t in table):
@@ -450,6 +450,9 @@ def parse_plan(
     """Read a work plan's metadata and tasks; explicit arguments win over what the document states."""
     text = sanitize(text)
     title = sanitize(title) if title else title
+    lines = [clean_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    found_issued, issued_at = _find_issued(lines)
+    issuer = _find_issuer(lines, issued_at)
     layout, tasks = detect_tasks(text)
     if not tasks:
         raise DocumentError(
@@ -457,10 +460,8 @@ def parse_plan(
             "时限或以“加强、开展、推进”等动词开头的编号条目（一、（一）1.（1）…）；"
             "可用 duban import --explain 文件 查看读取过程"
         )
-    lines = [clean_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     found_title = _find_title(lines) or _fallback_title(lines)
     plan_title = title.strip() if title and title.strip() else found_title
-    found_issued, issued_at = _find_issued(lines)
     plan_issued = issued if issued is not None else found_issued
     if year is None:
         # Metadata never blocks: the title's year, else the issue date's, else the body's most frequent.
@@ -471,7 +472,7 @@ def parse_plan(
             year = _body_year(lines)
     return Plan(
         title=plan_title,
-        issuer=_find_issuer(lines, issued_at),
+        issuer=issuer,
         year=year,
         issued=plan_issued,
         layout=layout,

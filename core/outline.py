@@ -29,7 +29,7 @@ from importlib import resources
 
 from core.deadlines import cn_to_int, extract_phrases
 from core.models import Task, UnitRef
-from core.units import split_units
+from core.units import split_units, unit_norms
 
 # ---------------------------------------------------------------------------------------------------------
 # Vocabulary
@@ -369,6 +369,16 @@ def _label_clause(text: str) -> tuple[str, str] | None:
     return rest, p.label.sub(normal, clause).lstrip("；")
 
 
+def _with_norms(units: list[UnitRef]) -> list[UnitRef]:
+    """Units under the names they stand for, with what their list left out restored (局机关党委、乡村振兴处 →
+    局乡村振兴处), each once."""
+    norms = unit_norms([u.name for u in units])
+    out: dict[str, UnitRef] = {}
+    for unit, norm in zip(units, norms, strict=True):
+        out.setdefault(norm, UnitRef(norm, unit.role))
+    return list(out.values())
+
+
 def _unit_like(names: list[UnitRef]) -> bool:
     """Whether every name reads as a unit (a known ending, no superior prefix)."""
     p, w = _patterns(), plan_words()
@@ -430,7 +440,7 @@ def read_node(text: str) -> Reading:
     labelled = _label_clause(one_line)
     if labelled is not None:
         rest, clause = labelled
-        units = [u for u in split_units(clause) if u.name]
+        units = _with_norms([u for u in split_units(clause) if u.name])
         if units:
             content, how = flat(rest).strip("，,；; "), "label"
     if not units:
@@ -536,7 +546,8 @@ def outline_levels(text: str) -> list[tuple[str, int]]:
 
 
 def outline_tasks(text: str, *, audience: str) -> list[OutlineTask]:
-    """The tasks of a text read as an outline; items naming no unit (and inheriting none) go to audience."""
+    """The tasks of a text read as an outline; items naming no unit (and inheriting none) go to audience.
+    A unit list's elisions are restored (局机关党委、乡村振兴处 → 局乡村振兴处)."""
     w = plan_words()
     out: list[OutlineTask] = []
 
