@@ -11,6 +11,7 @@ from core.models import DocumentError, Layout, Plan, Task, UnitRef
 from core.outline import outline_levels, outline_tasks
 from core.tables import read_table, rebuild_flattened_table, table_maps
 from core.text import MARKUP, clean_line, normalize_spaces, sanitize, units_of
+from core.units import unit_norms
 
 # Who a task belongs to when its item names nobody: the whole audience of the plan.
 DEFAULT_AUDIENCE = "各单位"
@@ -437,10 +438,19 @@ def _table_tasks(lines: list[str], text: str) -> list[Task]:
     return tasks
 
 
-def _agree(a: list[Task], b: list[Task]) -> bool:
-    """Whether two readings give the same tasks: same count, units and deadline phrases in order."""
-    return len(a) == len(b) and all(
-        x.units == y.units and x.deadline_text == y.deadline_text for x, y in zip(a, b, strict=True)
+def _agree(prose: list[Task], tree: list[Task]) -> bool:
+    """Whether the prose grammar and the outline tree give the same tasks: same count, deadline phrases and
+    units (the tree restores what a unit list leaves off; the prose grammar keeps names as written)."""
+
+    def same_units(written: list[UnitRef], restored: list[UnitRef]) -> bool:
+        names = unit_norms([u.name for u in written])
+        return [(n, u.role) for n, u in zip(names, written, strict=True)] == [
+            (u.name, u.role) for u in restored
+        ]
+
+    return len(prose) == len(tree) and all(
+        x.deadline_text == y.deadline_text and same_units(x.units, y.units)
+        for x, y in zip(prose, tree, strict=True)
     )
 
 
