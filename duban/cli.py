@@ -206,19 +206,23 @@ def print_stored(
     from storage.plans import StoreResult
 
     if found.kind == "unchanged":
-        out.print(f"[yellow]{name}：与已导入的计划 #{found.plan_id} 内容相同，未做任何更改。[/yellow]")
+        out.print(
+            f"[yellow]{escape(name)}：与已导入的计划 #{found.plan_id} 内容相同，未做任何更改。[/yellow]"
+        )
         return
     issued = plan.issued.isoformat() if plan.issued else "未注明"
     units = {u.name for t in plan.tasks for u in t.units}
-    about = f"《{plan.title}》（{plan.year}年，印发日期：{issued}）：{len(plan.tasks)} 项任务，{len(units)} 个责任单位"
+    about = f"《{escape(plan.title)}》（{plan.year}年，印发日期：{issued}）：{len(plan.tasks)} 项任务，{len(units)} 个责任单位"
     if found.kind == "created":
         head = "[cyan]将导入[/cyan]" if dry_run else "[green]已导入[/green]"
         where = "为新计划" if dry_run else f"→ 计划 #{found.plan_id}"
-        out.print(f"{head} {name} {where}{about}。", highlight=False)
+        out.print(f"{head} {escape(name)} {where}{about}。", highlight=False)
     else:
         assert found.diff is not None
         head = "[cyan]将更新[/cyan]" if dry_run else "[green]已更新[/green]"
-        out.print(f"{head} {name} → 计划 #{found.plan_id}（同标题同年度的修订版）{about}。", highlight=False)
+        out.print(
+            f"{head} {escape(name)} → 计划 #{found.plan_id}（同标题同年度的修订版）{about}。", highlight=False
+        )
         for line in diff_lines(found.diff, found.old_tasks, found.new_tasks, old_ids=found.old_ids, limit=20):
             out.print(f"  {line}", markup=False, highlight=False)
         if isinstance(found, StoreResult):
@@ -400,7 +404,14 @@ def plans(config: ConfigOption = None) -> None:
         table.add_column(name)
     for p in rows:
         issued = p.issued.isoformat() if p.issued else "—"
-        table.add_row(str(p.id), p.title, p.issuer or "—", str(p.year or "—"), issued, p.source_name)
+        table.add_row(
+            str(p.id),
+            escape(p.title),
+            escape(p.issuer or "—"),
+            str(p.year or "—"),
+            issued,
+            escape(p.source_name),
+        )
     out.print(table)
 
 
@@ -450,7 +461,7 @@ def units(config: ConfigOption = None) -> None:
         table.add_column(name)
     for u, count in rows:
         kind = "单位组" if u.is_group else kinds.get(u.kind, u.kind)
-        table.add_row(u.name, kind, str(count))
+        table.add_row(escape(u.name), kind, str(count))
     out.print(table)
 
 
@@ -853,6 +864,42 @@ def report(
         out.print(f"统计图：{chart}", highlight=False, soft_wrap=True)
 
 
+def failure_line(exc: BaseException) -> str:
+    """One Chinese line for a failure no command foresaw (the traceback goes to the log at DEBUG)."""
+    import errno
+
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    if isinstance(exc, MemoryError):
+        return "内存不足，已停止（文件可能过大）；本次操作未保存任何内容。"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "磁盘空间不足，无法写入；请清理磁盘后重试，本次操作未保存任何内容。"
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"没有写入权限：{exc.filename or '数据目录'}；请检查权限后重试，本次操作未保存任何内容。"
+    text = str(getattr(exc, "orig", exc))
+    if isinstance(exc, DBAPIError) and "locked" in text:
+        return "数据库正被其他程序占用（等待 5 秒后仍被锁定）；请稍后重试，本次操作未保存任何内容。"
+    if isinstance(exc, IntegrityError):
+        return "同一份数据正被另一个操作同时写入；请稍后重试，本次操作未保存任何内容。"
+    if isinstance(exc, DBAPIError) and ("NUL" in text or "\\x00" in text or "0x00" in text):
+        return "文本中含有数据库无法保存的空字符（NUL）；本次操作未保存任何内容。"
+    if isinstance(exc, DBAPIError):
+        return (
+            f"数据库出错（{type(getattr(exc, 'orig', exc)).__name__}）；本次操作未保存任何内容，详情见日志。"
+        )
+    return f'出错了（{type(exc).__name__}）；本次操作未保存任何内容，详情见日志（[log] level = "DEBUG"）。'
+
+
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point: every failure is one Chinese line and exit code 1, never a traceback."""
+    try:
+        app(standalone_mode=True)
+    except KeyboardInterrupt:
+        err.print("已中断。")
+        raise SystemExit(130) from None
+    except Exception as exc:  # the last line of defence: a person sees one sentence, the log the details
+        from loguru import logger
+
+        logger.opt(exception=exc).debug("命令失败")
+        err.print(f"[red]错误：[/red]{escape(failure_line(exc))}", highlight=False)
+        raise SystemExit(1) from None

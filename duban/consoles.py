@@ -37,7 +37,10 @@ err = LazyConsole(stderr=True)
 
 
 def escape(text: str) -> str:
-    """rich.markup.escape, imported when first needed."""
+    """Stored or typed text made safe to print: no terminal escape codes or control characters (a plan file
+    could carry them), and rich markup such as `[/b]` shown as written, not interpreted."""
     from rich.markup import escape as rich_escape
 
-    return rich_escape(text)
+    from core.text import sanitize
+
+    return rich_escape(sanitize(text))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from botapi import FakeTelegram
 from conftest import FIXTURES, seed_path
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from typer.testing import CliRunner
 
 from duban.cli import app, sample_plan_bytes
@@ -294,3 +296,53 @@ def test_tasks_unit_filter_takes_near_names_and_suggests_on_a_miss(cli: CliRunne
     assert {t["seq"] for t in stored_tasks(cli, "--unit", "各乡镇")} == {"9"}
     code, output = invoke(cli, "tasks", "--unit", "县公安局")
     assert code == 1 and "没有找到单位“县公安局”" in output and "没有名称相近的单位" in output
+
+
+@pytest.mark.parametrize(
+    ("exc", "line"),
+    [
+        (MemoryError(), "内存不足"),
+        (OSError(28, "No space left on device"), "磁盘空间不足"),
+        (PermissionError(13, "Permission denied", "/data/duban.db"), "没有写入权限：/data/duban.db"),
+        (OperationalError("INSERT", {}, Exception("database is locked")), "数据库正被其他程序占用"),
+        (IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")), "同时写入"),
+        (
+            DataError("INSERT", {}, Exception("A string literal cannot contain NUL (0x00) characters.")),
+            "空字符（NUL）",
+        ),
+        (RuntimeError("boom"), "出错了（RuntimeError）"),
+    ],
+)
+def test_every_unforeseen_failure_is_one_chinese_line(exc: BaseException, line: str) -> None:
+    from duban.cli import failure_line
+
+    text = failure_line(exc)
+    assert line in text and "\n" not in text and "未保存" in text
+
+
+@pytest.mark.slow
+def test_a_locked_database_is_one_line_and_no_traceback(tmp_path: Path) -> None:
+    import sqlite3
+    import subprocess
+    import sys
+
+    db = tmp_path / "duban.db"
+    env = {**os.environ, "DUBAN_DATABASE_URL": f"sqlite:///{db}", "COLUMNS": "200"}
+    env.pop("DUBAN_CONFIG", None)
+    duban = str(Path(sys.executable).parent / "duban")
+    (tmp_path / "plan.txt").write_text(
+        "2026年某区工作方案\n一、任务\n1.开展培训。责任单位：区司法局\n", encoding="utf-8"
+    )
+    subprocess.run([duban, "plans"], env=env, cwd=tmp_path, capture_output=True, timeout=60, check=True)
+    holder = sqlite3.connect(db)
+    holder.execute("BEGIN EXCLUSIVE")  # another program holds the database
+    try:
+        done = subprocess.run(
+            [duban, "import", "plan.txt"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=90
+        )
+    finally:
+        holder.rollback()
+        holder.close()
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "数据库正被其他程序占用" in output, output
+    assert "Traceback" not in output and len(output.strip().splitlines()) == 1, output
