@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -60,8 +61,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def context(config: str | None) -> AppContext:
-    """Settings, logging, engine and unit directory, or a clear error."""
+def context(config: str | None, *, demo: bool = False) -> AppContext:
+    """Settings, logging, engine and unit directory, or a clear error; demo: on the demo database of the
+    data directory (demo.db) instead of the configured one."""
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     from core.models import DocumentError
@@ -72,6 +74,8 @@ def context(config: str | None) -> AppContext:
 
     try:
         settings = load_settings(config)
+        if demo:
+            settings = replace(settings, database_url=f"sqlite:///{settings.data_dir / 'demo.db'}")
         return open_context(settings)
     except (ConfigError, DocumentError, SchemaError) as exc:
         raise fail(str(exc)) from None
@@ -385,9 +389,15 @@ def explain_files(files: list[Path], *, year: int | None, issued: date | None) -
         raise typer.Exit(1)
 
 
-@app.command()
-def plans(config: ConfigOption = None) -> None:
-    """列出已导入的计划。"""
+plans_app = typer.Typer(help="已导入的计划：列出、归档、恢复、删除。", no_args_is_help=False)
+app.add_typer(plans_app, name="plans")
+
+
+@plans_app.callback(invoke_without_command=True)
+def plans(ctx_: typer.Context, config: ConfigOption = None) -> None:
+    """列出已导入的计划（归档的也列出并注明）。"""
+    if ctx_.invoked_subcommand is not None:
+        return
     from rich.table import Table
 
     from storage import crud
@@ -400,10 +410,11 @@ def plans(config: ConfigOption = None) -> None:
         out.print("还没有导入任何计划。用 duban import 文件 导入。")
         return
     table = Table(title="已导入的计划")
-    for name in ("ID", "标题", "发文单位", "年度", "印发日期", "来源文件"):
+    for name in ("ID", "标题", "发文单位", "年度", "印发日期", "来源文件", "状态"):
         table.add_column(name)
     for p in rows:
         issued = p.issued.isoformat() if p.issued else "—"
+        state = "已归档（不提醒）" if p.status == "archived" else "进行中"
         table.add_row(
             str(p.id),
             escape(p.title),
@@ -411,8 +422,73 @@ def plans(config: ConfigOption = None) -> None:
             str(p.year or "—"),
             issued,
             escape(p.source_name),
+            state,
         )
     out.print(table)
+
+
+def _plan_or_fail(ctx: AppContext, plan_id: int) -> tuple[str, int]:
+    """The plan's title and task count, or a clear error when there is no such plan."""
+    from storage import crud
+    from storage.db import session_scope
+
+    with session_scope(ctx.engine) as session:
+        row = next((p for p in crud.list_plans(session) if p.id == plan_id), None)
+        count = len(crud.list_tasks(session, plan_id=plan_id)) if row is not None else 0
+    if row is None:
+        raise fail(f"没有编号为 {plan_id} 的计划（duban plans 列出全部计划）")
+    return row.title, count
+
+
+@plans_app.command("archive")
+def plans_archive(
+    plan_id: Annotated[int, typer.Argument(help="计划 ID（见 duban plans）")], config: ConfigOption = None
+) -> None:
+    """归档一个计划（如去年的计划）：任务、完成记录和进度都保留，不再提醒，也不计入当前台账。"""
+    from storage.db import session_scope
+    from storage.plans import archive_plan
+
+    ctx = context(config)
+    title, count = _plan_or_fail(ctx, plan_id)
+    with session_scope(ctx.engine) as session:
+        archive_plan(session, plan_id, by_name="命令行", now=now_in(ctx.settings))
+    out.print(f"已归档计划 #{plan_id}《{escape(title)}》（{count} 项任务）：记录保留，不再提醒。")
+
+
+@plans_app.command("restore")
+def plans_restore(
+    plan_id: Annotated[int, typer.Argument(help="计划 ID（见 duban plans）")], config: ConfigOption = None
+) -> None:
+    """恢复一个已归档的计划：重新提醒。"""
+    from storage.db import session_scope
+    from storage.plans import restore_plan
+
+    ctx = context(config)
+    title, _ = _plan_or_fail(ctx, plan_id)
+    with session_scope(ctx.engine) as session:
+        restore_plan(session, plan_id)
+    out.print(f"已恢复计划 #{plan_id}《{escape(title)}》，重新提醒。")
+
+
+@plans_app.command("delete")
+def plans_delete(
+    plan_id: Annotated[int, typer.Argument(help="计划 ID（见 duban plans）")],
+    yes: Annotated[bool, typer.Option("--yes", help="不再询问，直接删除")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """删除一个计划及其全部任务、完成记录、进度和延期记录（不可恢复；只想停止提醒请用 archive）。"""
+    from storage.db import session_scope
+    from storage.plans import delete_plan
+
+    ctx = context(config)
+    title, count = _plan_or_fail(ctx, plan_id)
+    question = f"确定删除计划 #{plan_id}《{title}》及其 {count} 项任务的全部记录吗？此操作不可恢复"
+    if not yes and not typer.confirm(question, default=False):
+        out.print("未删除。")
+        return
+    with session_scope(ctx.engine) as session:
+        delete_plan(session, plan_id)
+    out.print(f"已删除计划 #{plan_id}《{escape(title)}》及其 {count} 项任务。")
 
 
 @app.command()
@@ -657,7 +733,7 @@ def run(config: ConfigOption = None) -> None:
     from duban.importing import import_document
 
     token = telegram_token()
-    ctx = context(config)
+    ctx = context(config, demo=not token)
     if token:
         from bot.app import run_bot
 
@@ -666,8 +742,10 @@ def run(config: ConfigOption = None) -> None:
         with telegram_errors(ctx):
             run_bot(ctx, token)
         return
+    demo_db = ctx.settings.data_dir / "demo.db"
     out.print(
         f"未设置 {TOKEN_ENV}，只演示不发送：设置机器人令牌（export {TOKEN_ENV}=…）后运行即可启动机器人。"
+        f"演示用的是单独的演示数据库 {escape(str(demo_db))}，不影响正式数据库。"
     )
     try:
         outcome = import_document(

@@ -47,23 +47,27 @@ def invoke(cli: CliRunner, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+SAMPLE = str(Path(__file__).resolve().parent.parent / "duban" / "sample_plan.txt")
+
+
 def stored_tasks(cli: CliRunner, *args: str) -> list[dict]:
     code, output = invoke(cli, "tasks", "--format", "json", *args)
     assert code == 0, output
     return json.loads(output)
 
 
-def test_run_imports_the_sample_plan_once(cli: CliRunner) -> None:
+def test_run_without_a_token_demonstrates_on_its_own_database(cli: CliRunner, tmp_path: Path) -> None:
     code, output = invoke(cli, "run")
     assert code == 0, output
     assert "已导入" in output and "10 项任务" in output
+    assert "演示用的是单独的演示数据库" in output and (tmp_path / "data" / "demo.db").is_file()
     code, output = invoke(cli, "run")
     assert code == 0 and "内容相同，未做任何更改" in output
-    assert len(stored_tasks(cli)) == 10
+    assert stored_tasks(cli) == []  # the real database got nothing from the demo
 
 
 def test_json_has_exactly_the_documented_keys(cli: CliRunner) -> None:
-    invoke(cli, "run")
+    invoke(cli, "import", SAMPLE)
     tasks = stored_tasks(cli)
     assert all(set(t) == JSON_KEYS for t in tasks)
     first = tasks[0]
@@ -167,7 +171,7 @@ def test_resolve_says_when_the_calendar_does_not_know_the_year(cli: CliRunner, t
 
 
 def test_review_lists_flagged_deadlines(cli: CliRunner) -> None:
-    invoke(cli, "run")
+    invoke(cli, "import", SAMPLE)
     code, output = invoke(cli, "review")
     assert code == 0
     assert "三季度前" in output and "2026-09-30" in output
@@ -184,9 +188,12 @@ def test_config_file_is_found_and_errors_are_clear(cli: CliRunner, tmp_path: Pat
     good = tmp_path / "good.toml"
     good.write_text('[storage]\ndata_dir = "elsewhere"\n', encoding="utf-8")
     monkeypatch.delenv("DUBAN_DATABASE_URL")
-    code, output = invoke(cli, "run", "--config", str(good))
+    code, output = invoke(cli, "plans", "--config", str(good))
     assert code == 0, output
     assert (tmp_path / "elsewhere" / "duban.db").is_file()
+    code, output = invoke(cli, "run", "--config", str(good))  # the demo keeps to its own database there
+    assert code == 0, output
+    assert (tmp_path / "elsewhere" / "demo.db").is_file()
 
 
 def test_holiday_override_from_config_reaches_import(cli: CliRunner, tmp_path: Path) -> None:
@@ -233,7 +240,7 @@ def test_unit_directory_file_from_config(cli: CliRunner, tmp_path: Path) -> None
 
 
 def test_json_shows_done_per_unit_and_task_status(cli: CliRunner, tmp_path: Path) -> None:
-    invoke(cli, "run")
+    invoke(cli, "import", SAMPLE)
     engine = make_engine(f"sqlite:///{tmp_path / 'db' / 'duban.db'}")
     now = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     with session_scope(engine) as s:
@@ -291,7 +298,7 @@ def test_unsupported_database_url_is_one_line(
 
 
 def test_tasks_unit_filter_takes_near_names_and_suggests_on_a_miss(cli: CliRunner) -> None:
-    invoke(cli, "run")
+    invoke(cli, "import", SAMPLE)
     assert [t["seq"] for t in stored_tasks(cli, "--unit", "县教育")] == ["5"]
     assert {t["seq"] for t in stored_tasks(cli, "--unit", "各乡镇")} == {"9"}
     code, output = invoke(cli, "tasks", "--unit", "县公安局")
@@ -346,3 +353,19 @@ def test_a_locked_database_is_one_line_and_no_traceback(tmp_path: Path) -> None:
     output = done.stdout + done.stderr
     assert done.returncode == 1 and "数据库正被其他程序占用" in output, output
     assert "Traceback" not in output and len(output.strip().splitlines()) == 1, output
+
+
+def test_plans_archive_restore_and_delete(cli: CliRunner) -> None:
+    invoke(cli, "import", SAMPLE)
+    assert "进行中" in invoke(cli, "plans")[1]
+    code, output = invoke(cli, "plans", "archive", "1")
+    assert code == 0 and "已归档计划 #1" in output and "不再提醒" in output
+    assert "已归档（不提醒）" in invoke(cli, "plans")[1]
+    assert len(stored_tasks(cli)) == 10  # the record stays
+    assert invoke(cli, "plans", "restore", "1")[0] == 0
+    code, output = invoke(cli, "plans", "archive", "9")
+    assert code == 1 and "没有编号为 9 的计划" in output
+    result = cli.invoke(app, ["plans", "delete", "1"], input="n\n", env={"COLUMNS": "200"})
+    assert "未删除" in result.output and len(stored_tasks(cli)) == 10
+    code, output = invoke(cli, "plans", "delete", "1", "--yes")
+    assert code == 0 and "已删除计划 #1" in output and stored_tasks(cli) == []
