@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from duban import cli_zh
 from duban.consoles import err, escape, out
 from duban.dbcli import db_app
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from jobs.digest import DeliveryReport
     from storage.crud import TaskView
     from storage.plans import Comparison, StoreResult
+
+cli_zh.install()  # typer's and click's own words (usage, panels, usage errors) in Chinese
 
 app = typer.Typer(
     help="督办：把政务公开工作要点的任务分解表变成截止提醒。",
