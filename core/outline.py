@@ -318,8 +318,11 @@ def flat(text: str) -> str:
 
 
 def title_of(text: str) -> str:
-    """An item's heading: its text up to the first full stop, colon or line break (at most 40 characters)."""
-    head = re.split(r"[。：:\n]", text.strip(), maxsplit=1)[0]
+    """An item's heading: its text up to the first full stop, colon, line break or the space that a heading
+    running into its text leaves (`做好旅游这篇大文章 由社会事业处牵头…`); at most 40 characters."""
+    head = re.split(
+        r"[。：:\n]|(?<=[\u4e00-\u9fff”」）)])[ \u3000]+(?=[\u4e00-\u9fff])", text.strip(), maxsplit=1
+    )[0]
     return flat(head)[:40]
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from duban import cli_zh
-from duban.consoles import err, escape, out
+from duban.consoles import err, escape, out, print_table
 from duban.dbcli import db_app
 
 if TYPE_CHECKING:
@@ -196,7 +196,7 @@ def print_tasks(views: list[TaskView], title: str) -> None:
         task = f"[bold]{escape(v.category)}[/bold]\n{escape(v.content)}" if v.category else escape(v.content)
         deadline = f"{escape(v.deadline_text) or '（未写明）'}\n{due_text(v.due)}\n{kind}"
         table.add_row(str(v.id), escape(v.seq), task, escape(unit_text(v, "\n")), deadline)
-    out.print(table)
+    print_table(table)
 
 
 def print_stored(
@@ -427,7 +427,7 @@ def plans(ctx_: typer.Context, config: ConfigOption = None) -> None:
             escape(p.source_name),
             state,
         )
-    out.print(table)
+    print_table(table)
 
 
 def _plan_or_fail(ctx: AppContext, plan_id: int) -> tuple[str, int]:
@@ -541,7 +541,7 @@ def units(config: ConfigOption = None) -> None:
     for u, count in rows:
         kind = "单位组" if u.is_group else kinds.get(u.kind, u.kind)
         table.add_row(escape(u.name), kind, str(count))
-    out.print(table)
+    print_table(table)
 
 
 @app.command()
@@ -611,7 +611,7 @@ def review(
             escape(i.reason),
             due_text(i.suggested) if i.suggested else "—",
         )
-    out.print(table)
+    print_table(table)
     if pending:
         out.print(
             '确认：duban review --confirm ID；不是任务：--drop ID；改正单位：--units ID "区A局牵头，区B局配合"'

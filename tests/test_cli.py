@@ -369,3 +369,12 @@ def test_plans_archive_restore_and_delete(cli: CliRunner) -> None:
     assert "未删除" in result.output and len(stored_tasks(cli)) == 10
     code, output = invoke(cli, "plans", "delete", "1", "--yes")
     assert code == 0 and "已删除计划 #1" in output and stored_tasks(cli) == []
+
+
+def test_tables_are_tab_separated_when_piped(cli: CliRunner) -> None:
+    invoke(cli, "import", SAMPLE)
+    result = cli.invoke(app, ["tasks"], env={"COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t") == ["ID", "序号", "任务", "责任单位", "时间节点 → 截止"]
+    assert len(lines) == 11 and all(line.count("\t") == 4 for line in lines)
+    assert "│" not in result.stdout and "[bold]" not in result.stdout
