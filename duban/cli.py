@@ -926,7 +926,7 @@ def report(
     units = summarize(rows)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        out_path.write_bytes(workbook_bytes(rows, today=day))
+        out_path.write_bytes(workbook_bytes(rows, today=day, tz=ctx.settings.tz))
         if chart is not None:
             chart.parent.mkdir(parents=True, exist_ok=True)
             chart.write_bytes(chart_png(units, today=day, font=ctx.settings.oversight.font))
