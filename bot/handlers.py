@@ -606,9 +606,12 @@ async def answer_done_reply(update: Update, context: Context, target: Message, n
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
     ctx = app_ctx(context)
+    today = now(context).date()
     with session_scope(ctx.engine) as s:
         carried = ledger.items_of_message(s, chat_id=chat.id, message_id=target.message_id)
         names = {u.id: u.name for u in active_units(s, chat.id)}
+        # What is done already is offered no more (a bare 完成 picks among the open ones).
+        open_items = [(t, u) for t, u in carried if not progress.is_done(s, task_id=t, unit_id=u, day=today)]
     if not carried:
         await reply(update, texts.NOTHING_TO_MARK)
         return
@@ -616,11 +619,11 @@ async def answer_done_reply(update: Update, context: Context, target: Message, n
         chosen = [(t, u) for t, u in carried if t in numbers]
         missing = [n for n in numbers if n not in {t for t, _ in carried}]
     else:
-        chosen, missing = list(carried), []
-        if len(carried) > 1:
+        chosen, missing = list(open_items or carried), []
+        if len(chosen) > 1:
             pairs = [
                 (t, u, texts.DONE_BUTTON_UNIT.format(task=t, unit=names.get(u, "")).strip())
-                for t, u in carried
+                for t, u in chosen
             ]
             await reply(update, texts.WHICH_ITEM, pair_keyboard(pairs))
             return
