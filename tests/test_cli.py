@@ -108,8 +108,11 @@ def test_importing_many_files_and_filtering_by_unit(cli: CliRunner, tmp_path: Pa
     assert code == 0, output
     plans = {t["plan"] for t in stored_tasks(cli)}
     assert plans == {1, 2}
+    # A unit's tasks are those naming it and those of the groups that reach it, as its chat sees them.
     by_unit = stored_tasks(cli, "--unit", "县教育局")
-    assert [t["seq"] for t in by_unit] == ["5"]
+    assert [t["seq"] for t in by_unit] == ["5", "7", "8", "3"]
+    assert [u["name"] for u in by_unit[0]["units"]] == ["县教育局"]
+    assert all(u["name"] != "县教育局" for t in by_unit[1:] for u in t["units"])
     assert stored_tasks(cli, "--plan", "2") == [t for t in stored_tasks(cli) if t["plan"] == 2]
     code, output = invoke(cli, "units")
     assert code == 0 and "县教育局" in output
@@ -299,7 +302,7 @@ def test_unsupported_database_url_is_one_line(
 
 def test_tasks_unit_filter_takes_near_names_and_suggests_on_a_miss(cli: CliRunner) -> None:
     invoke(cli, "import", SAMPLE)
-    assert [t["seq"] for t in stored_tasks(cli, "--unit", "县教育")] == ["5"]
+    assert [t["seq"] for t in stored_tasks(cli, "--unit", "县教育")] == ["5", "7", "8"]
     assert {t["seq"] for t in stored_tasks(cli, "--unit", "各乡镇")} == {"9"}
     code, output = invoke(cli, "tasks", "--unit", "县公安局")
     assert code == 1 and "没有找到单位“县公安局”" in output and "没有名称相近的单位" in output
