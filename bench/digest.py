@@ -11,7 +11,8 @@ the real path: `storage.digest.group_routes_for` + `open_items` (the query, with
 assignments SELECT is also timed alone, rows fetched only),
 then `core.digest.select_digest` and `render_digest` for every chat (composition). It times the first
 composition (cold: statement compilation, route caches, the database's own caches) and a second one (warm),
-and runs a third under tracemalloc for the peak memory of Python allocations.
+and runs a third under tracemalloc for the peak memory of Python allocations; the peak resident set
+(ru_maxrss) is read before tracing starts, after the first two.
 A SQLAlchemy event listener counts the statements the composition runs, which must not grow with the data
 (no per-item queries); the query plan of the assignments SELECT is printed for the largest size.
 
@@ -28,6 +29,7 @@ import json
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -238,6 +240,8 @@ def measure(url: str) -> dict[str, Any]:
     warm_started = time.perf_counter()
     compose(engine, directory)
     warm = time.perf_counter() - warm_started
+    # The process's peak resident set so far (two compositions, no tracing): what the digest job costs.
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     gc.collect()
     tracemalloc.start()
     compose(engine, directory)
@@ -259,6 +263,7 @@ def measure(url: str) -> dict[str, Any]:
         "sql_seconds": round(sql_seconds, 3),
         "rows": fetched,
         "peak_mb": round(peak / 2**20, 1),
+        "peak_rss_mb": round(rss / 2**20, 1),
         "statements": len(seen),
         "selects": len(selects),
         "chats_with_digest": chats,
@@ -284,7 +289,7 @@ def run_backend(
     print(f"\n== {label}: {subscriptions:,} subscriptions ==")
     print(
         f"{'assignments':>12} {'fill s':>7} {'SQL s':>6} {'rows':>7} {'query s':>8} {'cold s':>8} {'warm s':>7} {'peak MB':>8} "
-        f"{'SELECTs':>8} {'messages':>9}"
+        f"{'RSS MiB':>8} {'SELECTs':>8} {'messages':>9}"
     )
     for n in sizes:
         with make() as engine:
@@ -299,7 +304,7 @@ def run_backend(
             f"{counts['assignments']:>12,} {filled:>7.1f} {m['sql_seconds']:>6.2f} {m['rows']:>7,} "
             f"{m['query_seconds']:>8.3f} {m['seconds']:>8.3f} "
             f"{m['warm_seconds']:>7.3f} {m['peak_mb']:>8.1f} "
-            f"{m['selects']:>8} {m['messages']:>9,}"
+            f"{m['peak_rss_mb']:>8.1f} {m['selects']:>8} {m['messages']:>9,}"
         )
     print(f"Query plan of the assignments SELECT ({label}, {rows[-1]['assignments']:,} assignments):")
     for line in plan:
@@ -352,6 +357,7 @@ def main() -> None:
                         "sql_seconds",
                         "rows",
                         "peak_mb",
+                        "peak_rss_mb",
                         "statements",
                         "messages",
                     )
