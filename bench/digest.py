@@ -7,9 +7,10 @@ A synthetic district: 1,000 concrete units (departments, towns, streets) and thr
 tasks with 2.5 assignments each on average, 1% of the assignments naming a group, due dates spread over
 the year around the digest day (5% undated), a fifth of the direct assignments already done.
 For each size the database is filled afresh with Core executemany inserts, then a fresh interpreter runs
-the real path: `storage.digest.group_routes_for` + `open_items` (the query, with its grouping in Python; the
-assignments SELECT is also timed alone, rows fetched only),
-then `core.digest.select_digest` and `render_digest` for every chat (composition). It times the first
+the real path of `jobs.digest.compose`: `storage.digest.group_routes_for` + `followed_units` (the query,
+with its grouping in Python; the assignments SELECT is also timed alone, rows fetched only), then
+`core.digest.compose_digests` (each unit's items selected and rendered once, each distinct set of followed
+units composed once), every chat's messages held to the end as the job holds them. It times the first
 composition (cold: statement compilation, route caches, the database's own caches; its CPU seconds too,
 which a busy machine disturbs less than the wall clock) and a second one (warm),
 and runs a third under tracemalloc for the peak memory of Python allocations; the peak resident set
@@ -47,10 +48,10 @@ sys.path.insert(0, str(ROOT))
 from _engines import pg_engine, sqlite_engine  # noqa: E402
 from sqlalchemy import Engine, event, text  # noqa: E402
 
-from core.digest import render_digest, select_digest  # noqa: E402
+from core.digest import compose_digests  # noqa: E402
 from core.units import UnitDirectory  # noqa: E402
 from storage.db import make_engine, session_scope  # noqa: E402
-from storage.digest import group_routes_for, open_items  # noqa: E402
+from storage.digest import followed_units, group_routes_for  # noqa: E402
 from storage.models import (  # noqa: E402
     AssignmentRow,
     CompletionRow,
@@ -186,18 +187,19 @@ def fill(engine: Engine, *, assignments: int, subscriptions: int, seed: int = 6)
 
 
 def compose(engine: Engine, directory: UnitDirectory) -> tuple[int, int, float]:
-    """The digest job's composition: (chats with a digest, messages, seconds spent in the query)."""
+    """The digest job's composition (jobs.digest.compose without its AppContext): (chats with a digest,
+    messages, seconds spent in the query). Every chat's messages are held until the end, as the job holds
+    them while it sends."""
     started = time.perf_counter()
     with session_scope(engine) as s:
-        items = open_items(s, group_routes=group_routes_for(s, directory))
+        followed = followed_units(
+            s, group_routes=group_routes_for(s, directory), listed_until=TODAY + timedelta(days=7)
+        )
     queried = time.perf_counter() - started
-    chats = messages = 0
-    for chat_items in items.values():
-        out = render_digest(select_digest(chat_items, today=TODAY, window_days=7), limit=4000)
-        if out:
-            chats += 1
-            messages += len(out)
-    return chats, messages, queried
+    composed = compose_digests(
+        followed.chat_units, followed.items, later=followed.later, today=TODAY, window_days=7, limit=4000
+    )
+    return len(composed), sum(len(m) for m in composed.values()), queried
 
 
 @contextmanager
