@@ -273,8 +273,10 @@ def item_line(
     return LineRenderer(today=today, content_chars=content_chars, thresholds=thresholds).line(item)
 
 
-# A digest line: the item, its text and the text's Telegram length (measured once, whatever the chats).
-Line = tuple[DigestItem, str, int]
+# A digest line: the item's sort key (due, task id, unit id), its text and the text's Telegram length
+# (measured once, whatever the chats), and the item. Lines of different (task, unit) items never tie on the
+# key, so plain tuple order is digest order and merging units' lines needs no key function.
+Line = tuple[date, int, int, str, int, DigestItem]
 
 
 class LineRenderer:
@@ -341,7 +343,7 @@ class LineRenderer:
             # Only a pathological unit name or plan can get here; keep the item whole but shorter.
             line = short_text(line, limit // 2)
             size = tg_len(line)
-        return item, line, size
+        return item.due, item.task_id, item.unit_id, line, size, item
 
 
 def _pack(
@@ -365,7 +367,7 @@ def _pack(
     for title, section in sections:
         title_size = 1 + tg_len(title) + 1  # the empty line before it, then the title
         first = True
-        for item, line, line_size in section:
+        for _, _, _, line, line_size, item in section:
             extra = (title_size if first else 0) + line_size + 1
             if carried and (len(carried) >= max_items or size + extra > limit):
                 messages.append(OutMessage("\n".join(lines), tuple(carried)))
@@ -425,21 +427,18 @@ def render_digest(
     return _pack(header, continued, sections, footer, limit=limit, max_items=max_items)
 
 
-def _line_order(line: Line) -> tuple[date, int, int]:
-    return _sort_key(line[0])  # type: ignore[no-any-return]
-
-
 class DigestComposer:
     """Digests for many chats at once, each following a set of units: what chats share is done once.
 
-    Each unit's items are selected and their lines rendered (and measured) once, when the unit is added;
-    each distinct set of units is composed once, and every chat following that set gets the same messages.
-    ``messages(units)`` equals render_digest(select_digest(every item of those units, …)) — the composer
-    is for one day and one configuration, so the set of unit ids alone keys what it has composed.
+    Each unit's items are selected once, when the unit is added, and the lines shown rendered (and
+    measured) once, when a set first needs them; each distinct set of units is composed once, and every
+    chat following that set gets the same messages. ``messages(units)`` equals
+    render_digest(select_digest(every item of those units, …)) — the composer is for one day and one
+    configuration, so the set of unit ids alone keys what it has composed.
     A unit's items must carry its id (DigestItem.unit_id), as storage.digest returns them.
     """
 
-    __slots__ = ("_composed", "_lines", "_renderer", "limit", "max_items", "thresholds", "today")
+    __slots__ = ("_composed", "_lines", "_renderer", "_selected", "limit", "max_items", "thresholds", "today")
 
     def __init__(
         self,
@@ -458,12 +457,13 @@ class DigestComposer:
         self.limit = min(limit, TELEGRAM_LIMIT - 1)
         self.max_items = max_items
         self._renderer = LineRenderer(today=today, thresholds=self.thresholds)
+        self._selected: dict[int, Digest] = {}  # unit id → its items selected, lines not rendered yet
         # unit id → its overdue, due-today and upcoming lines, and how many items fall later.
         self._lines: dict[int, tuple[list[Line], list[Line], list[Line], int]] = {}
         self._composed: dict[frozenset[int], list[OutMessage]] = {}
 
     def add_unit(self, unit_id: int, items: Iterable[DigestItem], later: int = 0) -> None:
-        """Select one unit's open items and render the lines shown; the items not shown are not kept.
+        """Select one unit's open items; the items not shown are not kept.
 
         later counts more of the unit's items known to fall after the window (listed nowhere).
         """
@@ -475,14 +475,8 @@ class DigestComposer:
             yellow_days=t.yellow_days,
             fresh_days=t.fresh_days,
         )
-        line = self._renderer.digest_line
-        limit = self.limit
-        self._lines[unit_id] = (
-            [line(i, limit) for i in d.overdue],
-            [line(i, limit) for i in d.due_today],
-            [line(i, limit) for i in d.upcoming],
-            d.later_count + later,
-        )
+        self._lines.pop(unit_id, None)
+        self._selected[unit_id] = replace(d, later_count=d.later_count + later) if later else d
 
     def messages(self, unit_ids: Iterable[int]) -> list[OutMessage]:
         """The digest of a chat following unit_ids ([] when it has nothing to say), composed once per set."""
@@ -493,17 +487,34 @@ class DigestComposer:
         return messages
 
     def forget_unit(self, unit_id: int) -> None:
-        """Drop a unit's lines (sets already composed keep their messages)."""
+        """Drop a unit (sets already composed keep their messages): a big run need not keep every line."""
+        self._selected.pop(unit_id, None)
         self._lines.pop(unit_id, None)
 
+    def _lines_of(self, unit_id: int) -> tuple[list[Line], list[Line], list[Line], int] | None:
+        lines = self._lines.get(unit_id)
+        if lines is None:
+            d = self._selected.pop(unit_id, None)
+            if d is None:
+                return None
+            line = self._renderer.digest_line
+            limit = self.limit
+            lines = self._lines[unit_id] = (
+                [line(i, limit) for i in d.overdue],
+                [line(i, limit) for i in d.due_today],
+                [line(i, limit) for i in d.upcoming],
+                d.later_count,
+            )
+        return lines
+
     def _compose(self, unit_ids: frozenset[int]) -> list[OutMessage]:
-        parts = [self._lines[u] for u in unit_ids if u in self._lines]
+        parts = [lines for u in unit_ids if (lines := self._lines_of(u)) is not None]
         if len(parts) == 1:
             overdue, due_today, upcoming, later = parts[0]
         else:
             # Each unit's sections are sorted and no (task, unit) is in two units: a merge keeps the order.
             overdue, due_today, upcoming = (
-                sorted(chain.from_iterable(p[n] for p in parts), key=_line_order) for n in range(3)
+                sorted(chain.from_iterable(p[n] for p in parts)) for n in range(3)
             )
             later = sum(p[3] for p in parts)
         if not (overdue or due_today or upcoming):
@@ -531,9 +542,9 @@ def compose_digests(
     The same messages as render_digest(select_digest(…)) over each chat's items, with the work chats share
     done once (see DigestComposer); later counts each unit's items due after the window that unit_items
     leaves out (storage.digest.followed_units with listed_until). unit_items (unit id → its open items) is
-    emptied as it goes, so the
-    items no digest shows are freed as soon as their unit is selected; a unit's lines go once the last set
-    of units containing it is composed. Chats following the same units get equal lists of the same messages.
+    emptied as it goes, so the items no digest shows are freed as soon as their unit is selected; a unit's
+    lines are rendered for the first set of units containing it and go once the last one is composed.
+    Chats following the same units get equal lists of the same messages.
     """
     composer = DigestComposer(
         today=today,
@@ -557,7 +568,9 @@ def compose_digests(
         for u in units:
             uses[u] = uses.get(u, 0) + 1
     out: dict[int, list[OutMessage]] = {}
-    for units, chats in sets.items():
+    # Sets in the order of their first unit, each unit dropped after its last set: few units' lines are
+    # held at any time.
+    for units, chats in sorted(sets.items(), key=lambda set_chats: min(set_chats[0], default=0)):
         messages = composer.messages(units)
         if messages:
             for chat_id in chats:
