@@ -515,9 +515,9 @@ class DigestComposer:
             overdue, due_today, upcoming, later = parts[0]
         else:
             # Each unit's sections are sorted and no (task, unit) is in two units: a merge keeps the order.
-            overdue, due_today, upcoming = (
-                sorted(chain.from_iterable(p[n] for p in parts)) for n in range(3)
-            )
+            overdue = sorted(chain.from_iterable(p[0] for p in parts))
+            due_today = sorted(chain.from_iterable(p[1] for p in parts))
+            upcoming = sorted(chain.from_iterable(p[2] for p in parts))
             later = sum(p[3] for p in parts)
         if not (overdue or due_today or upcoming):
             return []
@@ -529,7 +529,7 @@ class DigestComposer:
 
 def compose_digests(
     chat_units: Mapping[int, Collection[int]],
-    unit_items: MutableMapping[int, Sequence[DigestItem]],
+    unit_items: MutableMapping[int, list[DigestItem]],
     *,
     later: Mapping[int, int] | None = None,
     today: date,
