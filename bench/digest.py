@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from _engines import pg_engine, sqlite_engine  # noqa: E402
 from sqlalchemy import Engine, event, text  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
 
 from core.digest import compose_digests  # noqa: E402
 from core.units import UnitDirectory  # noqa: E402
@@ -106,7 +107,9 @@ def fill(engine: Engine, *, assignments: int, subscriptions: int, seed: int = 6)
         }
         for p in range(1, max(1, n_tasks // 400) + 1)
     ]
-    tasks, assigned, done = [], [], []
+    tasks: list[dict[str, Any]] = []
+    assigned: list[dict[str, Any]] = []
+    done: list[dict[str, Any]] = []
     start = date(2026, 1, 1)
     pairs: set[tuple[int, int]] = set()
     for t in range(1, n_tasks + 1):
@@ -165,7 +168,7 @@ def fill(engine: Engine, *, assignments: int, subscriptions: int, seed: int = 6)
             (CompletionRow, done),
             (SubscriptionRow, subs),
         ):
-            table = model.__table__  # type: ignore[attr-defined]
+            table = SQLModel.metadata.tables[str(model.__tablename__)]
             for batch in chunks(rows):
                 conn.execute(table.insert(), batch)
         if engine.dialect.name == "postgresql":
@@ -211,7 +214,7 @@ def counting(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
     """Record every statement (and its parameters) the engine sends while the block runs."""
     seen: list[tuple[str, Any]] = []
 
-    def record(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
         seen.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", record)

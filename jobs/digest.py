@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from loguru import logger
 from sqlalchemy.exc import DBAPIError
@@ -360,7 +360,7 @@ async def deliver_digests(
                 with session_scope(ctx.engine) as s:
                     ledger.fail(s, chat_id=chat_id, day=day, kind=KIND, error=repr(exc), now=clock())
                 outcome, detail = "failed", repr(exc)
-        if outcome == "sent":
+        if outcome == "sent" and not isinstance(detail, str):
             report.sent[chat_id] = list(detail)
         elif outcome == "skipped":
             report.skipped.append(chat_id)
@@ -447,7 +447,7 @@ async def db_retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     clock: Clock = context.bot_data["clock"]
     job = context.job
     assert job is not None
-    day, chat_ids, attempt = job.data  # type: ignore[misc]
+    day, chat_ids, attempt = cast("tuple[date, list[int] | None, int]", job.data)
     if not leads(context.bot_data):
         return
     if clock().date() != day:
@@ -461,7 +461,7 @@ async def retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     clock: Clock = context.bot_data["clock"]
     job = context.job
     assert job is not None
-    day, chat_ids = job.data  # type: ignore[misc]
+    day, chat_ids = cast("tuple[date, list[int]]", job.data)
     if not leads(context.bot_data):
         return
     if clock().date() != day:

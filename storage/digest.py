@@ -18,6 +18,7 @@ from functools import lru_cache
 from itertools import chain
 
 from sqlalchemy import Date, Integer, String, cast, null, union_all
+from sqlalchemy import select as sa_select  # typed for selects of many columns
 from sqlmodel import Session, col, select
 
 from core.digest import DigestItem
@@ -97,7 +98,7 @@ def items_by_unit(
     query = select(UnitRow.id, UnitRow.name, UnitRow.kind, UnitRow.is_group).where(
         col(UnitRow.id).in_(list(unit_ids))
     )
-    units = {uid: (name, kind, is_group) for uid, name, kind, is_group in s.exec(query)}
+    units = {uid: (name, kind, is_group) for uid, name, kind, is_group in s.exec(query) if uid is not None}
     return _open_items_of(s, units, group_routes)[0]
 
 
@@ -118,18 +119,18 @@ def _open_items_of(
     wanted = list(units)
     # Assignments to the units themselves or to any group; ordered so each unit's list comes out sorted.
     assignments = (
-        select(
-            AssignmentRow.task_id,
-            AssignmentRow.unit_id,
-            AssignmentRow.role,
-            UnitRow.name,
-            UnitRow.is_group,
-            TaskRow.seq,
-            TaskRow.content,
-            TaskRow.due,
-            TaskRow.kind,
-            TaskRow.recurrence,
-            PlanRow.title,
+        sa_select(
+            col(AssignmentRow.task_id),
+            col(AssignmentRow.unit_id),
+            col(AssignmentRow.role),
+            col(UnitRow.name),
+            col(UnitRow.is_group),
+            col(TaskRow.seq),
+            col(TaskRow.content),
+            col(TaskRow.due),
+            col(TaskRow.kind),
+            col(TaskRow.recurrence),
+            col(PlanRow.title),
             # As text: most tasks have no dated steps ("[]"), and a task's steps are decoded once, not per row.
             cast(TaskRow.milestones, String),
         )
@@ -137,7 +138,7 @@ def _open_items_of(
         .join(TaskRow, col(TaskRow.id) == col(AssignmentRow.task_id))
         .join(PlanRow, col(PlanRow.id) == col(TaskRow.plan_id))
         .where(col(TaskRow.due).is_not(None))
-        .where(TaskRow.status == "active", PlanRow.status == "active")
+        .where(col(TaskRow.status) == "active", col(PlanRow.status) == "active")
         .where(
             col(AssignmentRow.unit_id).in_(wanted)
             | col(UnitRow.is_group).is_(True)
@@ -187,6 +188,8 @@ def _open_items_of(
         title,
         raw_steps,
     ) in rows:
+        if due is None:  # the WHERE leaves none out; this tells the type checker
+            continue
         if task_id != current_task:
             flush()
             current_task = task_id
@@ -259,21 +262,21 @@ def _marks_of(
     Returns the units that have done each one-off task, the occurrences each unit has done of recurring
     ones, and the latest note per task and unit as (id, text, day).
     """
-    completions = select(
-        CompletionRow.task_id,
-        CompletionRow.unit_id,
-        CompletionRow.occurrence,
+    completions = sa_select(
+        col(CompletionRow.task_id),
+        col(CompletionRow.unit_id),
+        col(CompletionRow.occurrence),
         cast(null(), String).label("text"),
         cast(null(), Date).label("day"),
         cast(null(), Integer).label("note_id"),
     ).where(col(CompletionRow.unit_id).in_(unit_ids))
-    notes_query = select(
-        ProgressNoteRow.task_id,
-        ProgressNoteRow.unit_id,
+    notes_query = sa_select(
+        col(ProgressNoteRow.task_id),
+        col(ProgressNoteRow.unit_id),
         cast(null(), Date),
-        ProgressNoteRow.text,
-        ProgressNoteRow.day,
-        ProgressNoteRow.id,
+        col(ProgressNoteRow.text),
+        col(ProgressNoteRow.day),
+        col(ProgressNoteRow.id),
     ).where(col(ProgressNoteRow.unit_id).in_(unit_ids))
     done: dict[int, set[int]] = defaultdict(set)
     occurrences: dict[int, dict[int, set[date]]] = defaultdict(lambda: defaultdict(set))
@@ -322,16 +325,22 @@ def followed_units(
     counted: most items are, and a digest shows them as a number.
     """
     subs = (
-        select(SubscriptionRow.chat_id, UnitRow.id, UnitRow.name, UnitRow.kind, UnitRow.is_group)
+        sa_select(
+            col(SubscriptionRow.chat_id),
+            col(UnitRow.id),
+            col(UnitRow.name),
+            col(UnitRow.kind),
+            col(UnitRow.is_group),
+        )
         .join(UnitRow, col(UnitRow.id) == col(SubscriptionRow.unit_id))
-        .where(SubscriptionRow.status == ACTIVE)
+        .where(col(SubscriptionRow.status) == ACTIVE)
         .order_by(col(SubscriptionRow.chat_id), col(SubscriptionRow.id))
     )
     if chat_ids is not None:
         subs = subs.where(col(SubscriptionRow.chat_id).in_(list(chat_ids)))
     chat_units: dict[int, list[int]] = defaultdict(list)
     units: dict[int, UnitInfo] = {}
-    for chat_id, uid, name, kind, is_group in s.exec(subs):
+    for chat_id, uid, name, kind, is_group in s.execute(subs):
         chat_units[chat_id].append(uid)
         units[uid] = (name, kind, is_group)
     items, later = _open_items_of(s, units, group_routes, listed_until)

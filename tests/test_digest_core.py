@@ -7,6 +7,7 @@ import sys
 from dataclasses import FrozenInstanceError
 from dataclasses import replace as dc_replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -44,7 +45,7 @@ TODAY = date(2026, 3, 25)  # a Wednesday
 def item(
     task_id: int, due: date, *, unit_id: int = 1, unit: str = "区教育局", role: str = "lead", **kw
 ) -> DigestItem:
-    fields = {
+    fields: dict[str, Any] = {
         "seq": str(task_id),
         "content": f"第{task_id}项：整理并更新政府信息公开栏目",
         "plan_title": "测试工作要点",

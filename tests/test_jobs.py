@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot_harness import AFTER_DIGEST, BEFORE_DIGEST, SH, TODAY, Clock, import_plan, make_context, running, say
 from botapi import FakeTelegram
 from sqlalchemy import Engine
-from telegram.ext import Application
+from telegram.ext import Application, Job, JobQueue
 
 from core.digest import DigestItem, compose_digests, render_digest, select_digest
 from core.units import UnitDirectory
@@ -77,8 +77,20 @@ def delivery_status(ctx: AppContext, chat: int, day: date = TODAY) -> tuple[str,
         return (row.status, row.attempts, row.last_error) if row else None
 
 
+def queue(app: Application) -> JobQueue:
+    """The application's job queue (the job-queue extra is installed)."""
+    assert app.job_queue is not None
+    return app.job_queue
+
+
+def next_run(job: Job) -> datetime:
+    """When a scheduled job runs next."""
+    assert job.next_t is not None
+    return job.next_t
+
+
 async def run_job(app: Application) -> None:
-    [job] = app.job_queue.get_jobs_by_name(JOB_NAME)
+    [job] = queue(app).get_jobs_by_name(JOB_NAME)
     await job.run(app)
 
 
@@ -86,7 +98,7 @@ async def test_job_is_a_cron_at_the_configured_time_with_grace_and_coalescing(
     fake: FakeTelegram, ctx: AppContext
 ) -> None:
     async with running(ctx, fake, Clock(BEFORE_DIGEST)) as app:
-        [job] = app.job_queue.get_jobs_by_name(JOB_NAME)
+        [job] = queue(app).get_jobs_by_name(JOB_NAME)
         trigger = job.job.trigger
         assert isinstance(trigger, CronTrigger)
         assert (str(trigger.fields[5]), str(trigger.fields[6])) == ("9", "0")  # hour, minute
@@ -94,7 +106,7 @@ async def test_job_is_a_cron_at_the_configured_time_with_grace_and_coalescing(
         assert (job.job.misfire_grace_time, job.job.coalesce, job.job.max_instances) == (3600, True, 1)
         assert job.job.next_run_time.timetz() == time(9, 0, tzinfo=job.job.next_run_time.tzinfo)
         # Started before 09:00: no catch-up run.
-        assert app.job_queue.get_jobs_by_name(f"{JOB_NAME}_catch_up") == ()
+        assert queue(app).get_jobs_by_name(f"{JOB_NAME}_catch_up") == ()
 
 
 @pytest.mark.parametrize(
@@ -219,9 +231,9 @@ async def test_a_failed_chat_is_retried_later_the_same_day_only(fake: FakeTelegr
     async with running(ctx, fake, Clock(BEFORE_DIGEST)) as app:
         app.bot_data["clock"] = clock
         await run_job(app)
-        [retry] = app.job_queue.get_jobs_by_name(f"{JOB_NAME}_retry")
+        [retry] = queue(app).get_jobs_by_name(f"{JOB_NAME}_retry")
         assert retry.data == (TODAY, [CHATS[0]])
-        assert 14 * 60 < (retry.next_t - datetime.now(SH)).total_seconds() <= 15 * 60
+        assert 14 * 60 < (next_run(retry) - datetime.now(SH)).total_seconds() <= 15 * 60
         clock.now = datetime(2026, 3, 5, 0, 5, tzinfo=SH)  # after midnight: too late for yesterday's digest
         await retry.run(app)
         assert digests_in(fake, CHATS[0]) == []
@@ -265,14 +277,14 @@ async def test_a_database_outage_at_digest_time_still_delivers_every_digest_that
         await run_job(app)
         delays = []
         for attempt in range(failing_runs):
-            [retry] = app.job_queue.get_jobs_by_name(f"{JOB_NAME}_db_retry")
-            delays.append(round((retry.next_t - datetime.now(SH)).total_seconds()))
+            [retry] = queue(app).get_jobs_by_name(f"{JOB_NAME}_db_retry")
+            delays.append(round((next_run(retry) - datetime.now(SH)).total_seconds()))
             assert retry.data == (TODAY, None, attempt + 1)
             if attempt == failing_runs - 1:
                 outage["on"] = False  # the database is back
             retry.schedule_removal()
             await retry.run(app)
-        assert not app.job_queue.get_jobs_by_name(f"{JOB_NAME}_db_retry")
+        assert not queue(app).get_jobs_by_name(f"{JOB_NAME}_db_retry")
     event.remove(ctx.engine, "before_cursor_execute", refuse)
     expected = [min(DB_RETRY_FIRST_SECONDS * 2**n, DB_RETRY_MAX_SECONDS) for n in range(failing_runs)]
     assert all(abs(d - e) <= 2 for d, e in zip(delays, expected, strict=True)), delays
