@@ -7,11 +7,15 @@ A synthetic district: 1,000 concrete units (departments, towns, streets) and thr
 tasks with 2.5 assignments each on average, 1% of the assignments naming a group, due dates spread over
 the year around the digest day (5% undated), a fifth of the direct assignments already done.
 For each size the database is filled afresh with Core executemany inserts, then a fresh interpreter runs
-the real path: `storage.digest.group_routes_for` + `open_items` (the query, with its grouping in Python; the
-assignments SELECT is also timed alone, rows fetched only),
-then `core.digest.select_digest` and `render_digest` for every chat (composition). It times the first
-composition (cold: statement compilation, route caches, the database's own caches) and a second one (warm),
-and runs a third under tracemalloc for the peak memory of Python allocations.
+the real path of `jobs.digest.compose`: `storage.digest.group_routes_for` + `followed_units` (the query,
+with its grouping in Python: each unit's items listed once, those due after the 7-day window only counted;
+the assignments SELECT is also timed alone, rows fetched only), then `core.digest.compose_digests` (each
+unit's items selected and rendered once, each distinct set of followed units composed once), every chat's
+messages held to the end as the job holds them. It times the first
+composition (cold: statement compilation, route caches, the database's own caches; its CPU seconds too,
+which a busy machine disturbs less than the wall clock) and a second one (warm),
+and runs a third under tracemalloc for the peak memory of Python allocations; the peak resident set
+(ru_maxrss) is read before tracing starts, after the first two.
 A SQLAlchemy event listener counts the statements the composition runs, which must not grow with the data
 (no per-item queries); the query plan of the assignments SELECT is printed for the largest size.
 
@@ -28,6 +32,7 @@ import json
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -43,11 +48,12 @@ sys.path.insert(0, str(ROOT))
 
 from _engines import pg_engine, sqlite_engine  # noqa: E402
 from sqlalchemy import Engine, event, text  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
 
-from core.digest import render_digest, select_digest  # noqa: E402
+from core.digest import compose_digests  # noqa: E402
 from core.units import UnitDirectory  # noqa: E402
 from storage.db import make_engine, session_scope  # noqa: E402
-from storage.digest import group_routes_for, open_items  # noqa: E402
+from storage.digest import followed_units, group_routes_for  # noqa: E402
 from storage.models import (  # noqa: E402
     AssignmentRow,
     CompletionRow,
@@ -67,6 +73,9 @@ GROUP_SHARE = 0.01
 DONE_SHARE = 0.2
 UNDATED_SHARE = 0.05
 BATCH = 5_000
+# Issue 14: at 100,000 assignments, within 3 s and no more memory than before (324 MiB RSS then).
+GOAL_SECONDS = 3.0
+GOAL_RSS_MIB = 324
 
 
 def chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -98,7 +107,9 @@ def fill(engine: Engine, *, assignments: int, subscriptions: int, seed: int = 6)
         }
         for p in range(1, max(1, n_tasks // 400) + 1)
     ]
-    tasks, assigned, done = [], [], []
+    tasks: list[dict[str, Any]] = []
+    assigned: list[dict[str, Any]] = []
+    done: list[dict[str, Any]] = []
     start = date(2026, 1, 1)
     pairs: set[tuple[int, int]] = set()
     for t in range(1, n_tasks + 1):
@@ -157,7 +168,7 @@ def fill(engine: Engine, *, assignments: int, subscriptions: int, seed: int = 6)
             (CompletionRow, done),
             (SubscriptionRow, subs),
         ):
-            table = model.__table__  # type: ignore[attr-defined]
+            table = SQLModel.metadata.tables[str(model.__tablename__)]
             for batch in chunks(rows):
                 conn.execute(table.insert(), batch)
         if engine.dialect.name == "postgresql":
@@ -183,18 +194,19 @@ def fill(engine: Engine, *, assignments: int, subscriptions: int, seed: int = 6)
 
 
 def compose(engine: Engine, directory: UnitDirectory) -> tuple[int, int, float]:
-    """The digest job's composition: (chats with a digest, messages, seconds spent in the query)."""
+    """The digest job's composition (jobs.digest.compose without its AppContext): (chats with a digest,
+    messages, seconds spent in the query). Every chat's messages are held until the end, as the job holds
+    them while it sends."""
     started = time.perf_counter()
     with session_scope(engine) as s:
-        items = open_items(s, group_routes=group_routes_for(s, directory))
+        followed = followed_units(
+            s, group_routes=group_routes_for(s, directory), listed_until=TODAY + timedelta(days=7)
+        )
     queried = time.perf_counter() - started
-    chats = messages = 0
-    for chat_items in items.values():
-        out = render_digest(select_digest(chat_items, today=TODAY, window_days=7), limit=4000)
-        if out:
-            chats += 1
-            messages += len(out)
-    return chats, messages, queried
+    composed = compose_digests(
+        followed.chat_units, followed.items, later=followed.later, today=TODAY, window_days=7, limit=4000
+    )
+    return len(composed), sum(len(m) for m in composed.values()), queried
 
 
 @contextmanager
@@ -202,7 +214,7 @@ def counting(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
     """Record every statement (and its parameters) the engine sends while the block runs."""
     seen: list[tuple[str, Any]] = []
 
-    def record(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
         seen.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", record)
@@ -231,13 +243,15 @@ def measure(url: str) -> dict[str, Any]:
         pass
     gc.collect()
     with counting(engine) as seen:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         chats, messages, queried = compose(engine, directory)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     gc.collect()
     warm_started = time.perf_counter()
     compose(engine, directory)
     warm = time.perf_counter() - warm_started
+    # The process's peak resident set so far (two compositions, no tracing): what the digest job costs.
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     gc.collect()
     tracemalloc.start()
     compose(engine, directory)
@@ -254,11 +268,13 @@ def measure(url: str) -> dict[str, Any]:
     engine.dispose()
     return {
         "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
         "warm_seconds": round(warm, 3),
         "query_seconds": round(queried, 3),
         "sql_seconds": round(sql_seconds, 3),
         "rows": fetched,
         "peak_mb": round(peak / 2**20, 1),
+        "peak_rss_mb": round(rss / 2**20, 1),
         "statements": len(seen),
         "selects": len(selects),
         "chats_with_digest": chats,
@@ -283,8 +299,8 @@ def run_backend(
     rows = []
     print(f"\n== {label}: {subscriptions:,} subscriptions ==")
     print(
-        f"{'assignments':>12} {'fill s':>7} {'SQL s':>6} {'rows':>7} {'query s':>8} {'cold s':>8} {'warm s':>7} {'peak MB':>8} "
-        f"{'SELECTs':>8} {'messages':>9}"
+        f"{'assignments':>12} {'fill s':>7} {'SQL s':>6} {'rows':>7} {'query s':>8} {'cold s':>8} {'CPU s':>7} {'warm s':>7} {'peak MB':>8} "
+        f"{'RSS MiB':>8} {'SELECTs':>8} {'messages':>9}"
     )
     for n in sizes:
         with make() as engine:
@@ -297,9 +313,9 @@ def run_backend(
         rows.append(row)
         print(
             f"{counts['assignments']:>12,} {filled:>7.1f} {m['sql_seconds']:>6.2f} {m['rows']:>7,} "
-            f"{m['query_seconds']:>8.3f} {m['seconds']:>8.3f} "
+            f"{m['query_seconds']:>8.3f} {m['seconds']:>8.3f} {m['cpu_seconds']:>7.3f} "
             f"{m['warm_seconds']:>7.3f} {m['peak_mb']:>8.1f} "
-            f"{m['selects']:>8} {m['messages']:>9,}"
+            f"{m['peak_rss_mb']:>8.1f} {m['selects']:>8} {m['messages']:>9,}"
         )
     print(f"Query plan of the assignments SELECT ({label}, {rows[-1]['assignments']:,} assignments):")
     for line in plan:
@@ -347,11 +363,13 @@ def main() -> None:
                     for k in (
                         "assignments",
                         "seconds",
+                        "cpu_seconds",
                         "warm_seconds",
                         "query_seconds",
                         "sql_seconds",
                         "rows",
                         "peak_mb",
+                        "peak_rss_mb",
                         "statements",
                         "messages",
                     )
@@ -365,6 +383,12 @@ def main() -> None:
         print(
             f"{label}: {rows[0]['assignments']:,} → {rows[-1]['assignments']:,} assignments: "
             f"time ×{results[label]['seconds_growth']}, peak memory ×{results[label]['peak_mb_growth']}"
+        )
+        last = rows[-1]
+        print(
+            f"{label}: {last['assignments']:,} assignments composed in {last['seconds']:.2f} s "
+            f"({last['cpu_seconds']:.2f} s CPU; goal ≤ {GOAL_SECONDS:g} s at 100,000), "
+            f"{last['statements']} statements, peak RSS {last['peak_rss_mb']:.0f} MiB (goal ≤ {GOAL_RSS_MIB} MiB)"
         )
     print(json.dumps(results, ensure_ascii=False))
 

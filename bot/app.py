@@ -213,9 +213,17 @@ def run_bot(ctx: AppContext, token: str) -> None:
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def stopping() -> None:
+            # Reading children are ended at once: shutting down must not wait for a 30-second read.
+            from duban.reading import stop_readers
+
+            stop_readers()
+            stop.set()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):  # Windows
-                loop.add_signal_handler(sig, stop.set)
+                loop.add_signal_handler(sig, stopping)
         application = build_application(ctx, token)
         await serve(application, stop)
         if application.bot_data.get("token_refused"):

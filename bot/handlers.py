@@ -9,7 +9,7 @@ from datetime import datetime
 
 from loguru import logger
 from sqlmodel import Session
-from telegram import InlineKeyboardMarkup, Message, Update, User
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     Application,
@@ -32,10 +32,11 @@ from bot.keyboards import (
 )
 from bot.matching import match_unit
 from core.digest import done_callback, parse_callback, parse_done_reply, render_task_list
+from core.units import normalize_name
 from duban.context import AppContext
 from storage import crud, ledger, progress, subscriptions
 from storage.db import session_scope
-from storage.digest import open_items
+from storage.digest import items_by_unit, open_items
 from storage.models import UnitRow
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -159,7 +160,7 @@ async def subscribe_cmd(update: Update, context: Context) -> None:
             text = texts.NOT_FOUND.format(query=query)
             if match.names:
                 text += texts.CLOSEST.format(names="、".join(match.names))
-            await reply(update, text)
+            await reply(update, text + texts.REQUEST_HINT.format(query=query))
             return
         unit = unit_row(ctx, s, match.names[0])
     await reply(update, await do_subscribe(update, context, unit.id or 0))
@@ -204,6 +205,104 @@ async def do_subscribe(update: Update, context: Context, unit_id: int) -> str:
             logger.warning("无法通知管理员 {}：{}", admin, exc.message)
     logger.info("订阅申请 #{}：聊天 {} → {}", sub_id, chat.id, unit_name)
     return text
+
+
+UNIT_REQUEST_DATA = re.compile(r"^ua:([1-9][0-9]{0,17}):(department|town|street|other|no)$")
+
+
+async def request_cmd(update: Update, context: Context) -> None:
+    """/request 单位全称: ask the admins to add a unit the directory does not know."""
+    ctx = app_ctx(context)
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    name = normalize_name(" ".join(context.args or []))
+    if not name:
+        await reply(update, texts.REQUEST_USAGE)
+        return
+    if len(name) > texts.MAX_NAME:
+        await reply(update, texts.NAME_TOO_LONG)
+        return
+    if ctx.directory.is_group(name):
+        await reply(update, texts.GROUP_NAME.format(query=name))
+        return
+    with session_scope(ctx.engine) as s:
+        known = next((n for n in subscribable_names(ctx, s) if n == ctx.directory.canonical(name)), None)
+        if known is None:
+            row, new = subscriptions.request_unit(
+                s, name=name, chat_id=chat.id, user_id=user.id, user_name=user_name(user), now=now(context)
+            )
+            request_id = row.id or 0
+    if known is not None:
+        await reply(update, texts.REQUEST_EXISTS.format(unit=known))
+        return
+    if not new:
+        await reply(update, texts.REQUEST_ALREADY.format(name=name))
+        return
+    admins = ctx.settings.access.admins
+    await reply(update, texts.REQUEST_SENT.format(name=name) + ("" if admins else texts.NO_ADMINS))
+    text = texts.ADMIN_UNIT_REQUEST.format(
+        user=user_name(user), user_id=user.id, chat=chat.title or chat.id, name=name
+    )
+    buttons = [
+        InlineKeyboardButton(label, callback_data=f"ua:{request_id}:{kind}")
+        for kind, label in (*texts.KIND_CN.items(), ("no", "不添加"))
+    ]
+    markup = InlineKeyboardMarkup([buttons[:3], buttons[3:]])
+    for admin in sorted(admins):
+        try:
+            await context.bot.send_message(admin, text, reply_markup=markup)
+        except (Forbidden, BadRequest) as exc:
+            logger.warning("无法通知管理员 {}：{}", admin, exc.message)
+    logger.info("单位申请 #{}：聊天 {} 申请添加 {}", request_id, chat.id, name)
+
+
+async def on_unit_request_button(update: Update, context: Context) -> None:
+    """An admin adds a requested unit with its kind (the chat is subscribed and told), or declines it."""
+    ctx = app_ctx(context)
+    query, user = update.callback_query, update.effective_user
+    assert query is not None
+    match = UNIT_REQUEST_DATA.fullmatch(query.data or "")
+    if match is None or user is None:
+        await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
+        return
+    if not is_admin(ctx, user):
+        await query.answer(texts.ADMIN_ONLY, show_alert=True)
+        return
+    kind = None if match.group(2) == "no" else match.group(2)
+    with session_scope(ctx.engine) as s:
+        decided = subscriptions.decide_unit_request(
+            s, int(match.group(1)), kind=kind, by_name=user_name(user), now=now(context)
+        )
+        if decided is None:
+            notice = None
+        else:
+            row, unit = decided
+            count = 0
+            if unit is not None and unit.id is not None:
+                items = items_by_unit(s, group_routes=ctx.group_routes(s), unit_ids=[unit.id])
+                count = len({i.task_id for i in items.get(unit.id, [])})
+            notice = (row.name, row.chat_id, count)
+    if notice is None:
+        await query.answer(texts.UNIT_REQUEST_GONE, show_alert=True)
+        return
+    name, chat_id, count = notice
+    await query.answer()
+    admin_text = (
+        texts.UNIT_ADDED_ADMIN.format(name=name, kind=texts.KIND_CN[kind], admin=user_name(user))
+        if kind
+        else texts.UNIT_DECLINED_ADMIN.format(name=name, admin=user_name(user))
+    )
+    await edit_choice(query.message, admin_text)
+    user_text = (
+        texts.UNIT_ADDED_USER.format(name=name, kind=texts.KIND_CN[kind], count=count)
+        if kind
+        else texts.UNIT_DECLINED_USER.format(name=name)
+    )
+    try:
+        await context.bot.send_message(chat_id, user_text)
+    except (Forbidden, BadRequest) as exc:
+        logger.warning("无法通知申请单位的聊天 {}：{}", chat_id, exc.message)
+    logger.info("单位申请：{} {}（管理员 {}）", name, f"已添加为 {kind}" if kind else "未添加", user.id)
 
 
 async def unsubscribe_cmd(update: Update, context: Context) -> None:
@@ -507,9 +606,12 @@ async def answer_done_reply(update: Update, context: Context, target: Message, n
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
     ctx = app_ctx(context)
+    today = now(context).date()
     with session_scope(ctx.engine) as s:
         carried = ledger.items_of_message(s, chat_id=chat.id, message_id=target.message_id)
         names = {u.id: u.name for u in active_units(s, chat.id)}
+        # What is done already is offered no more (a bare 完成 picks among the open ones).
+        open_items = [(t, u) for t, u in carried if not progress.is_done(s, task_id=t, unit_id=u, day=today)]
     if not carried:
         await reply(update, texts.NOTHING_TO_MARK)
         return
@@ -517,11 +619,11 @@ async def answer_done_reply(update: Update, context: Context, target: Message, n
         chosen = [(t, u) for t, u in carried if t in numbers]
         missing = [n for n in numbers if n not in {t for t, _ in carried}]
     else:
-        chosen, missing = list(carried), []
-        if len(carried) > 1:
+        chosen, missing = list(open_items or carried), []
+        if len(chosen) > 1:
             pairs = [
                 (t, u, texts.DONE_BUTTON_UNIT.format(task=t, unit=names.get(u, "")).strip())
-                for t, u in carried
+                for t, u in chosen
             ]
             await reply(update, texts.WHICH_ITEM, pair_keyboard(pairs))
             return
@@ -693,9 +795,11 @@ def register(application: Application) -> None:
         ("done", done_cmd),
         ("undo", undo_cmd),
         ("pending", pending_cmd),
+        ("request", request_cmd),
     )
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(on_unit_request_button, pattern=UNIT_REQUEST_DATA))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
     application.add_handler(MessageHandler(filters.TEXT & filters.REPLY & ~filters.COMMAND, done_reply))

@@ -67,6 +67,8 @@ URGE_TEXT = "📣 催办：#{task}「{content}」— {unit}，截止 {due}，{la
 URGE_DONE = "已向「{unit}」催办 #{task}（通知了 {chats} 个聊天）。"
 URGE_NOBODY = "「{unit}」没有订阅的聊天，无法催办；已记录。"
 URGE_GONE = "这个事项已不存在。"
+URGE_ALREADY_DONE = "「{unit}」已完成 #{task}，无需催办。"
+URGE_ALREADY_TODAY = "今天已经向「{unit}」催办过 #{task}，明天可以再催。"
 REPORT_WAIT = "正在生成督办台账……"
 REPORT_EMPTY = "还没有可导出的事项。请先导入工作要点。"
 REPORT_FAILED = "督办台账没能发送成功，请稍后再发送 /report 重试。"
@@ -367,6 +369,12 @@ async def urge(update: Update, context: Context, task_id: int, unit_id: int) -> 
         task, unit = s.get(TaskRow, task_id), s.get(UnitRow, unit_id)
         if task is None or unit is None or task.due is None:
             await query.answer(URGE_GONE, show_alert=True)
+            return
+        if progress.is_done(s, task_id=task_id, unit_id=unit_id, day=today):
+            await query.answer(URGE_ALREADY_DONE.format(unit=unit.name, task=task_id), show_alert=True)
+            return
+        if oversight.urged_on(s, task_id=task_id, unit_id=unit_id, day=today, tz=ctx.settings.tz):
+            await query.answer(URGE_ALREADY_TODAY.format(unit=unit.name, task=task_id), show_alert=True)
             return
         chats = oversight.chats_of_unit(s, unit_id)
         text = URGE_TEXT.format(

@@ -14,6 +14,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("undo", "撤销完成：/undo 编号"),
     ("progress", "填报进展：/progress 编号 进展说明"),
     ("extend", "申请延期：/extend 编号 新日期 理由"),
+    ("request", "单位目录里没有你的单位时申请添加：/request 单位全称"),
     ("help", "使用说明"),
 )
 # Admins see these too, in their own chat's menu (BotCommandScopeChat).
@@ -38,6 +39,7 @@ HELP = (
     "我是督办机器人：把《政务公开工作要点》任务分解表里的事项，按单位在工作日早上提醒你。\n"
     "\n"
     "/subscribe 单位名 — 订阅某个单位的提醒（一个聊天可订阅多个单位）\n"
+    "/request 单位全称 — 单位目录里没有你的单位时，申请管理员添加\n"
     "/unsubscribe 单位名 — 取消订阅\n"
     "/mine — 本聊天订阅了哪些单位\n"
     "/tasks [单位名] — 未完成的事项，逾期的在前\n"
@@ -54,6 +56,24 @@ CHOOSE_UNIT = "请选择要订阅的单位："
 CHOOSE_AMONG = "“{query}”可能是以下几个单位，请选择："
 NOT_FOUND = "没有找到“{query}”这个单位。"
 GROUP_NAME = "“{query}”是群组，不是一个单位：请订阅你所在的具体单位，例如 /subscribe 区教育局。"
+REQUEST_HINT = "\n如果这是你的单位、只是目录里还没有，请发送 /request {query} 申请添加。"
+REQUEST_USAGE = (
+    "用法：/request 单位全称，例如 /request 石化街道。管理员把它加入单位目录后会通知你，并为本聊天订阅。"
+)
+REQUEST_EXISTS = "“{unit}”已经在单位目录里了：发送 /subscribe {unit} 订阅。"
+REQUEST_SENT = "已提交添加“{name}”的申请。管理员加入单位目录后会通知你，并自动为本聊天订阅。"
+REQUEST_ALREADY = "添加“{name}”的申请已经提交过，正在等待管理员处理。"
+ADMIN_UNIT_REQUEST = (
+    "单位申请：{user}（用户 ID {user_id}）在聊天 {chat} 申请把“{name}”加入单位目录。请选择它的类别："
+)
+UNIT_ADDED_ADMIN = "✅ 已把“{name}”作为{kind}加入单位目录，并为申请的聊天订阅（{admin}）。"
+UNIT_DECLINED_ADMIN = "❌ 没有添加“{name}”（{admin}）。"
+UNIT_ADDED_USER = (
+    "管理员已把“{name}”（{kind}）加入单位目录，本聊天已订阅。它现在有 {count} 项待办：发送 /tasks 查看。"
+)
+UNIT_DECLINED_USER = "管理员没有把“{name}”加入单位目录。请核对单位全称，或直接联系管理员。"
+UNIT_REQUEST_GONE = "这个申请已经处理过了。"
+KIND_CN = {"department": "部门", "town": "镇", "street": "街道", "other": "其他单位"}
 CLOSEST = "最接近的是：{names}。可以用 /subscribe 完整单位名 再试一次。"
 SUBSCRIBED = "已订阅「{unit}」。每个工作日 {time} 会在这里提醒它的到期事项。"
 ALREADY_SUBSCRIBED = "本聊天已经订阅了「{unit}」。"

@@ -11,6 +11,7 @@ from core.models import DocumentError, Layout, Plan, Task, UnitRef
 from core.outline import outline_levels, outline_tasks
 from core.tables import read_table, rebuild_flattened_table, table_maps
 from core.text import MARKUP, clean_line, normalize_spaces, sanitize, units_of
+from core.units import unit_norms
 
 # Who a task belongs to when its item names nobody: the whole audience of the plan.
 DEFAULT_AUDIENCE = "各单位"
@@ -389,7 +390,7 @@ def _parse_tree(lines: list[str]) -> list[Task]:
 
 
 def detect_tasks(text: str) -> tuple[Layout, list[Task]]:
-    """The layout of a document and its tasks; the first layout that yields tasks wins."""
+    """The layout of a document and its tasks."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     table = _table_tasks(lines, text)
     if table and any(t.units for t in table):
@@ -437,10 +438,19 @@ def _table_tasks(lines: list[str], text: str) -> list[Task]:
     return tasks
 
 
-def _agree(a: list[Task], b: list[Task]) -> bool:
-    """Whether two readings give the same tasks: same count, units and deadline phrases in order."""
-    return len(a) == len(b) and all(
-        x.units == y.units and x.deadline_text == y.deadline_text for x, y in zip(a, b, strict=True)
+def _agree(prose: list[Task], tree: list[Task]) -> bool:
+    """Whether the prose grammar and the outline tree give the same tasks: same count, deadline phrases and
+    units (the tree restores what a unit list leaves off; the prose grammar keeps names as written)."""
+
+    def same_units(written: list[UnitRef], restored: list[UnitRef]) -> bool:
+        names = unit_norms([u.name for u in written])
+        return [(n, u.role) for n, u in zip(names, written, strict=True)] == [
+            (u.name, u.role) for u in restored
+        ]
+
+    return len(prose) == len(tree) and all(
+        x.deadline_text == y.deadline_text and same_units(x.units, y.units)
+        for x, y in zip(prose, tree, strict=True)
     )
 
 
@@ -450,6 +460,9 @@ def parse_plan(
     """Read a work plan's metadata and tasks; explicit arguments win over what the document states."""
     text = sanitize(text)
     title = sanitize(title) if title else title
+    lines = [clean_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    found_issued, issued_at = _find_issued(lines)
+    issuer = _find_issuer(lines, issued_at)
     layout, tasks = detect_tasks(text)
     if not tasks:
         raise DocumentError(
@@ -457,10 +470,8 @@ def parse_plan(
             "时限或以“加强、开展、推进”等动词开头的编号条目（一、（一）1.（1）…）；"
             "可用 duban import --explain 文件 查看读取过程"
         )
-    lines = [clean_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     found_title = _find_title(lines) or _fallback_title(lines)
     plan_title = title.strip() if title and title.strip() else found_title
-    found_issued, issued_at = _find_issued(lines)
     plan_issued = issued if issued is not None else found_issued
     if year is None:
         # Metadata never blocks: the title's year, else the issue date's, else the body's most frequent.
@@ -471,7 +482,7 @@ def parse_plan(
             year = _body_year(lines)
     return Plan(
         title=plan_title,
-        issuer=_find_issuer(lines, issued_at),
+        issuer=issuer,
         year=year,
         issued=plan_issued,
         layout=layout,

@@ -30,7 +30,7 @@ from importlib import resources
 
 from core.deadlines import cn_to_int, extract_phrases
 from core.models import Task, UnitRef
-from core.units import split_units
+from core.units import split_units, unit_norms
 
 # ---------------------------------------------------------------------------------------------------------
 # Vocabulary
@@ -321,8 +321,11 @@ def flat(text: str) -> str:
 
 
 def title_of(text: str) -> str:
-    """An item's heading: its text up to the first full stop, colon or line break (at most 40 characters)."""
-    head = re.split(r"[。：:\n]", text.strip(), maxsplit=1)[0]
+    """An item's heading: its text up to the first full stop, colon, line break or the space that a heading
+    running into its text leaves (`做好旅游这篇大文章 由社会事业处牵头…`); at most 40 characters."""
+    head = re.split(
+        r"[。：:\n]|(?<=[\u4e00-\u9fff”」）)])[ \u3000]+(?=[\u4e00-\u9fff])", text.strip(), maxsplit=1
+    )[0]
     return flat(head)[:40]
 
 
@@ -370,6 +373,16 @@ def _label_clause(text: str) -> tuple[str, str] | None:
         return "；责任单位："
 
     return rest, p.label.sub(normal, clause).lstrip("；")
+
+
+def _with_norms(units: list[UnitRef]) -> list[UnitRef]:
+    """Units under the names they stand for, with what their list left out restored (局机关党委、乡村振兴处 →
+    局乡村振兴处), each once."""
+    norms = unit_norms([u.name for u in units])
+    out: dict[str, UnitRef] = {}
+    for unit, norm in zip(units, norms, strict=True):
+        out.setdefault(norm, UnitRef(norm, unit.role))
+    return list(out.values())
 
 
 def _unit_like(names: list[UnitRef]) -> bool:
@@ -433,7 +446,7 @@ def read_node(text: str) -> Reading:
     labelled = _label_clause(one_line)
     if labelled is not None:
         rest, clause = labelled
-        units = [u for u in split_units(clause) if u.name]
+        units = _with_norms([u for u in split_units(clause) if u.name])
         if units:
             content, how = flat(rest).strip("，,；; "), "label"
     if not units:
@@ -539,7 +552,8 @@ def outline_levels(text: str) -> list[tuple[str, int]]:
 
 
 def outline_tasks(text: str, *, audience: str) -> list[OutlineTask]:
-    """The tasks of a text read as an outline; items naming no unit (and inheriting none) go to audience."""
+    """The tasks of a text read as an outline; items naming no unit (and inheriting none) go to audience.
+    A unit list's elisions are restored (局机关党委、乡村振兴处 → 局乡村振兴处)."""
     w = plan_words()
     out: list[OutlineTask] = []
 

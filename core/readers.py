@@ -25,9 +25,10 @@ from datetime import date, datetime, time
 from pathlib import Path, PurePath
 from typing import Any
 
+from core.blocks import Block, Document, TableBlock, document_text
 from core.documents import decode_text
 from core.models import DocumentError
-from core.tables import header_columns
+from core.tables import Carried, cell_text, is_task_header, trim_left
 
 # Guards against files that are small on disk but huge once read (zip bombs, endless PDFs).
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -115,17 +116,24 @@ def document_kind(data: bytes, filename: str, *, max_bytes: int | None = None) -
 
 def read_document(data: bytes, filename: str, *, max_bytes: int | None = None) -> str:
     """The plan text of a file in any supported format, or DocumentError with one Chinese sentence."""
+    return document_text(read_blocks(data, filename, max_bytes=max_bytes))
+
+
+def read_blocks(data: bytes, filename: str, *, max_bytes: int | None = None) -> Document:
+    """What a file of any supported format holds (core.blocks: lines and tables as the source states them),
+    or DocumentError with one Chinese sentence. No reader decides what a table means."""
     kind = document_kind(data, filename, max_bytes=max_bytes)
     reader = _READERS[kind]
     try:
-        text = reader(data)
+        document = reader(data)
+        text = document_text(document)
     except DocumentError:
         raise
     except Exception as exc:  # a parser library's own error must never reach the user as a traceback
         raise DocumentError(_broken(kind, exc)) from exc
     if not text.strip():
         raise DocumentError(f"{_KIND_NAMES.get(kind, '文件')}中没有任何文字")
-    return text
+    return document
 
 
 def _stopped(what: str) -> DocumentError:
@@ -275,57 +283,6 @@ def _join_broken(lines: Iterable[str]) -> str:
     return out
 
 
-def _cell_text(text: str) -> str:
-    """A cell's text on one line with no tabs (a tab would start a new column)."""
-    return _WS.sub(" ", text.replace("\r", "\n").replace("\n", " ")).strip()
-
-
-class _Carried(str):
-    """The text of a vertically merged cell, repeated in a row the merge covers."""
-
-    __slots__ = ()
-
-
-def _is_task_header(cells: list[str]) -> bool:
-    """Whether a row is a task-table header `序号 任务名称 任务内容 …` that parse_plan reads."""
-    return header_columns([_cell_text(c) for c in cells]) is not None
-
-
-def _table_lines(rows: list[list[str]]) -> list[str]:
-    """A table as plan text: tab-separated rows under a task header, else one cell per line."""
-    at = next((i for i, row in enumerate(rows) if _is_task_header(_trim_left(row))), None)
-    if at is None:
-        lines: list[str] = []
-        for row in rows:
-            cells = [_cell_text(c) for c in row if _cell_text(c)]
-            # Outline-like tables (heading, numbered task, deadline, units) read as the outline layout.
-            lines += [*cells, ""]
-        return lines
-    offset = len(rows[at]) - len(_trim_left(rows[at]))
-    columns = header_columns([_cell_text(c) for c in rows[at][offset:]]) or {}
-    # parse_plan reads an empty 序号 as "this row continues the one above" and an empty 任务名称 as "same
-    # item, units and deadline as above", so merged cells there stay empty; other merged cells repeat.
-    blank_when_carried = {columns.get("seq", 0), columns.get("category", -1)}
-    lines = [_cell_text(" ".join(c for c in row if c)) for row in rows[:at]]
-    for row in rows[at:]:
-        cells = row[offset:]
-        continuation = not cells or not cells[columns.get("seq", 0)].strip() or isinstance(cells[0], _Carried)
-        cells = [
-            "" if isinstance(c, _Carried) and (continuation or i in blank_when_carried) else _cell_text(c)
-            for i, c in enumerate(cells)
-        ]
-        while cells and not cells[-1]:
-            cells.pop()
-        lines.append("\t".join(cells) if any(cells) else "")
-    return lines
-
-
-def _trim_left(row: list[str]) -> list[str]:
-    """A row without its leading empty cells (a table that starts in column B)."""
-    start = next((i for i, c in enumerate(row) if _cell_text(c)), len(row))
-    return row[start:]
-
-
 # ---------------------------------------------------------------------------------------------------------
 # .docx (python-docx)
 # ---------------------------------------------------------------------------------------------------------
@@ -346,7 +303,7 @@ def _check_unzipped_size(data: bytes) -> None:
             raise _stopped(f"{info.filename} 解压后 {_mb(info.file_size)} MB")
 
 
-def _read_docx(data: bytes) -> str:
+def _read_docx(data: bytes) -> Document:
     """Body paragraphs one per line and tables as rows, in document order."""
     _check_unzipped_size(data)
     import docx  # python-docx; imported here so `core` loads without it
@@ -354,8 +311,7 @@ def _read_docx(data: bytes) -> str:
     document = docx.Document(io.BytesIO(data))
     _check_cell_count(document.element.body.iter(f"{_W}tc"))
     _materialize_numbering(document)
-    lines = list(_docx_blocks(document.element.body, _Cells()))
-    return "\n".join(lines)
+    return Document(list(_docx_blocks(document.element.body, _Cells())))
 
 
 # Word's automatic numbering (w:numPr) is not in the text: 序号 cells and （一） items may exist only as
@@ -508,14 +464,14 @@ def _materialize_numbering(document: Any) -> None:
         p.insert(0 if p_pr is None else p.index(p_pr) + 1, run)
 
 
-def _docx_blocks(parent: Any, cells: _Cells) -> Iterator[str]:
-    """Lines of the paragraphs and tables directly in parent (content controls are looked into)."""
+def _docx_blocks(parent: Any, cells: _Cells) -> Iterator[Block]:
+    """Lines of the paragraphs and the tables directly in parent (content controls are looked into)."""
     for child in parent.iterchildren():
         tag = child.tag
         if tag == f"{_W}p":
             yield from _docx_paragraph(child).split("\n")
         elif tag == f"{_W}tbl":
-            yield from _table_lines(_docx_rows(child, cells))
+            yield TableBlock(_docx_rows(child, cells))
         elif tag == f"{_W}sdt":
             content = child.find(f"{_W}sdtContent")
             if content is not None:
@@ -538,7 +494,7 @@ def _docx_paragraph(p: Any) -> str:
     return "".join(parts)
 
 
-def _docx_cell_text(tc: Any, cells: _Cells) -> str:
+def _docxcell_text(tc: Any, cells: _Cells) -> str:
     """A cell's paragraphs (and nested tables) joined on one line; a paragraph break becomes a space."""
     pieces: list[str] = []
     for child in tc.iterchildren():
@@ -550,7 +506,7 @@ def _docx_cell_text(tc: Any, cells: _Cells) -> str:
             content = child.find(f"{_W}sdtContent")
             if content is not None:
                 pieces += [_docx_paragraph(p) for p in content.iter(f"{_W}p")]
-    return _cell_text(" ".join(p for p in pieces if p.strip()))
+    return cell_text(" ".join(p for p in pieces if p.strip()))
 
 
 def _docx_rows(tbl: Any, cells: _Cells) -> list[list[str]]:
@@ -574,9 +530,9 @@ def _docx_rows(tbl: Any, cells: _Cells) -> list[list[str]]:
                 span = _grid_count(span_el.get(f"{_W}val", "1") or "1") if span_el is not None else 1
                 column = len(row)
                 if merge_el is not None and merge_el.get(f"{_W}val", "continue") == "continue":
-                    text: str = _Carried(above.get(column, ""))
+                    text: str = Carried(above.get(column, ""))
                 else:
-                    text = _docx_cell_text(cell, cells)
+                    text = _docxcell_text(cell, cells)
                 above[column] = text
                 row += [text] + [""] * (span - 1)
                 if len(row) > MAX_COLUMNS:
@@ -602,7 +558,7 @@ def _grid_count(value: str) -> int:
 XLSX_READ_ONLY_ABOVE = 4 * 1024 * 1024
 
 
-def _read_xlsx(data: bytes) -> str:
+def _read_xlsx(data: bytes) -> Document:
     """The first sheet with a task header as a table; without one, the first sheet with content."""
     _check_unzipped_size(data)
     import openpyxl  # imported here so `core` loads without it
@@ -615,7 +571,7 @@ def _read_xlsx(data: bytes) -> str:
         sheets = [_sheet_rows(sheet, cells) for sheet in book.worksheets]
     finally:
         book.close()
-    return _workbook_text(sheets)
+    return _workbook(sheets)
 
 
 _MERGE_REF = re.compile(
@@ -646,16 +602,12 @@ def _check_merged_ranges(data: bytes) -> None:
                     raise _stopped(f"合并单元格超过 {MAX_CELLS} 个")
 
 
-def _workbook_text(sheets: list[list[list[str]]]) -> str:
-    """Plan text of a workbook's sheets (.xlsx and .xls alike)."""
+def _workbook(sheets: list[list[list[str]]]) -> Document:
+    """A workbook's sheets (.xlsx and .xls alike) as tables, the empty ones left out."""
     sheets = [rows for rows in sheets if any(any(c for c in row) for row in rows)]
     if not sheets:
         raise DocumentError("该 Excel 工作簿是空的，没有任何内容")
-    for rows in sheets:
-        if any(_is_task_header(_trim_left(row)) for row in rows):
-            return "\n".join(_table_lines(rows))
-    # No task header anywhere: every sheet one cell per line, for the outline and prose layouts.
-    return "\n".join(line for rows in sheets for line in _table_lines(rows))
+    return Document([TableBlock(rows) for rows in sheets], workbook=True)
 
 
 def _check_grid(height: int, width: int, cells: _Cells) -> None:
@@ -677,7 +629,7 @@ def _sheet_rows(sheet: Any, cells: _Cells) -> list[list[str]]:
         top, left = merged.min_row - 1, merged.min_col - 1
         if top >= len(rows) or left >= len(rows[top]):
             continue
-        value = _Carried(rows[top][left])
+        value = Carried(rows[top][left])
         for r in range(top + 1, min(merged.max_row, len(rows))):
             if left < len(rows[r]):
                 rows[r][left] = value
@@ -725,7 +677,7 @@ def _xlsx_date(value: date, number_format: str) -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _read_xls(data: bytes) -> str:
+def _read_xls(data: bytes) -> Document:
     """A legacy Excel workbook, read as the .xlsx reader reads one (calamine does not expose number
     formats, so a date cell prints as YYYY-MM-DD)."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum  # imported here so `core` loads without it
@@ -737,7 +689,7 @@ def _read_xls(data: bytes) -> str:
             for index, meta in enumerate(book.sheets_metadata)
             if meta.typ == SheetTypeEnum.WorkSheet
         ]
-    return _workbook_text(sheets)
+    return _workbook(sheets)
 
 
 def _calamine_rows(sheet: Any, cells: _Cells) -> list[list[str]]:
@@ -748,7 +700,7 @@ def _calamine_rows(sheet: Any, cells: _Cells) -> list[list[str]]:
     for (top, left), (bottom, _right) in sheet.merged_cell_ranges or []:
         if top >= len(rows) or left >= len(rows[top]):
             continue
-        value = _Carried(rows[top][left])
+        value = Carried(rows[top][left])
         for r in range(top + 1, min(bottom + 1, len(rows))):
             if left < len(rows[r]):
                 rows[r][left] = value
@@ -774,7 +726,7 @@ class _PdfBlock:
     first_on_page: bool = False
 
 
-def _read_pdf(data: bytes) -> str:
+def _read_pdf(data: bytes) -> Document:
     """Ruled tables as tab rows, other text as paragraphs rejoined across line and page breaks.
 
     A page without drawn lines and without a table header is read through pdfium (its text and character
@@ -803,7 +755,7 @@ def _read_pdf(data: bytes) -> str:
             fast.close()
     if not has_text:
         raise DocumentError("此PDF没有可提取的文字（可能是扫描件）")
-    return "\n".join(_pdf_lines(blocks))
+    return Document(_pdf_lines(blocks))
 
 
 def _pdfium_document(data: bytes, pages: int) -> Any:
@@ -939,7 +891,7 @@ def _pdf_page(page: Any) -> list[_PdfBlock]:
         unruled = [
             table
             for table in page.find_tables(_TEXT_TABLE)
-            if any(_is_task_header(_trim_left([c or "" for c in row])) for row in table.extract())
+            if any(is_task_header(trim_left([c or "" for c in row])) for row in table.extract())
         ]
         tables = unruled
     outside = page
@@ -972,20 +924,20 @@ def _rejoin_wrapped_rows(rows: list[list[str]]) -> list[list[str]]:
     for row in rows:
         if not any(c.strip() for c in row):
             continue
-        header = _is_task_header(_trim_left(row))
-        if out and not header and not row[0].strip() and not _is_task_header(_trim_left(out[-1])):
+        header = is_task_header(trim_left(row))
+        if out and not header and not row[0].strip() and not is_task_header(trim_left(out[-1])):
             out[-1] = [_join_broken([a, b]) for a, b in zip(out[-1], row, strict=False)]
         else:
             out.append(list(row))
     return out
 
 
-def _pdf_lines(blocks: list[_PdfBlock]) -> list[str]:
+def _pdf_lines(blocks: list[_PdfBlock]) -> list[Block]:
     """Plan text from the blocks of every page: paragraphs rejoined, tables as tab rows."""
     text_lines = [b.line for b in blocks if b.line is not None]
     left = min((ln["x0"] for ln in text_lines), default=0.0)
     right = _right_margin([ln["x1"] for ln in text_lines])
-    out: list[str] = []
+    out: list[Block] = []
     paragraph: list[str] = []
     open_paragraph = False
     header: list[str] | None = None
@@ -994,9 +946,9 @@ def _pdf_lines(blocks: list[_PdfBlock]) -> list[str]:
             if paragraph:
                 out.append(_join_broken(paragraph))
                 paragraph, open_paragraph = [], False
-            out += _table_lines(_pdf_table_rows(block, header))
+            out.append(TableBlock(_pdf_table_rows(block, header)))
             if block.rows and not (block.first_on_page and header is not None):
-                header = [_cell_text(c) for c in block.rows[0]]
+                header = [cell_text(c) for c in block.rows[0]]
             continue
         line = block.line
         assert line is not None
@@ -1019,11 +971,11 @@ def _pdf_table_rows(block: _PdfBlock, header: list[str] | None) -> list[list[str
     rows = block.rows or []
     if not (block.first_on_page and header is not None and rows):
         return rows
-    if [_cell_text(c) for c in rows[0]] == header:
+    if [cell_text(c) for c in rows[0]] == header:
         # The header repeated over each page: parse_plan skips a repeated task header; an outline table's
         # header would read as text of the task above, so it goes.
-        return rows if _is_task_header(header) else rows[1:]
-    if _is_task_header(header) and not _is_task_header(_trim_left(rows[0])):
+        return rows if is_task_header(header) else rows[1:]
+    if is_task_header(header) and not is_task_header(trim_left(rows[0])):
         # A task table going on without its header: parse_plan skips the header put back here.
         return [header, *rows]
     return rows
@@ -1056,7 +1008,7 @@ def _is_password_error(exc: BaseException) -> bool:
 DOC_HOWTO = "请在 Word 或 WPS 中打开该文件，选择“另存为”→“Word 文档（.docx）”，再导入 .docx 文件"
 
 
-def _read_doc(data: bytes) -> str:
+def _read_doc(data: bytes) -> Document:
     """A legacy Word file through antiword's DocBook output: paragraphs one per line, tables as rows."""
     antiword = shutil.which("antiword")
     if antiword is None:
@@ -1078,25 +1030,25 @@ def _read_doc(data: bytes) -> str:
         raise DocumentError(_encrypted("doc"))
     if result.returncode != 0 or not result.stdout.strip():
         raise DocumentError(f"无法读取该旧版 Word 文档（.doc），文件可能已损坏或版本过旧；{DOC_HOWTO}")
-    return "\n".join(_docbook_lines(result.stdout))
+    return Document(_docbook_lines(result.stdout))
 
 
-def _docbook_lines(xml: bytes) -> list[str]:
+def _docbook_lines(xml: bytes) -> list[Block]:
     """antiword's DocBook as plan text: each <para> a line, each <informaltable> a table."""
     from xml.etree import ElementTree
 
     # antiword names an external DTD; the parser never fetches it, and the document declares no entities.
     root = ElementTree.fromstring(xml)
-    lines: list[str] = []
+    lines: list[Block] = []
 
     def walk(node: ElementTree.Element) -> None:
         for child in node:
             if child.tag == "informaltable":
                 rows = [
-                    [_cell_text(" ".join(entry.itertext())) for entry in row.iter("entry")]
+                    [cell_text(" ".join(entry.itertext())) for entry in row.iter("entry")]
                     for row in child.iter("row")
                 ]
-                lines.extend(_table_lines(rows))
+                lines.append(TableBlock(rows))
             elif child.tag == "para":
                 if child.text and child.text.strip():
                     lines.extend(part.strip() for part in child.text.strip().split("\n"))
@@ -1192,7 +1144,7 @@ def _html_decode(data: bytes) -> str:
     return data.decode(candidates[1], "replace")
 
 
-def _read_html(data: bytes) -> str:
+def _read_html(data: bytes) -> Document:
     """Block elements one per line, tables as rows; scripts, styles, navigation and hidden parts dropped."""
     import lxml.html  # imported here so `core` loads without it
 
@@ -1211,7 +1163,7 @@ def _read_html(data: bytes) -> str:
     lines = _HtmlLines(_Cells())
     lines.walk(root)
     lines.end_line()
-    return "\n".join(lines.lines)
+    return Document(lines.lines)
 
 
 def _html_tag(element: Any) -> str:
@@ -1247,7 +1199,7 @@ class _HtmlLines:
 
     def __init__(self, cells: _Cells) -> None:
         self.cells = cells
-        self.lines: list[str] = []
+        self.lines: list[Block] = []
         self._pieces: list[str] = []
 
     def text(self, piece: str | None) -> None:
@@ -1277,7 +1229,7 @@ class _HtmlLines:
                 self.text("\x00")
             elif tag == "table" and _is_data_table(child):
                 self.end_line()
-                self.lines.extend(_table_lines(_html_rows(child, self.cells)))
+                self.lines.append(TableBlock(_html_rows(child, self.cells)))
             elif tag in _HTML_BLOCKS:
                 self.end_line()
                 self.walk(child, pre or tag == "pre")
@@ -1325,17 +1277,18 @@ def _span(value: str | None, limit: int) -> int:
     return min(int(found[1]), limit) if found else 1
 
 
-def _html_cell_text(cell: Any, cells: _Cells) -> str:
+def _htmlcell_text(cell: Any, cells: _Cells) -> str:
     """A cell's paragraphs joined with one space on one line."""
     lines = _HtmlLines(cells)
     lines.walk(cell)
     lines.end_line()
-    return _cell_text(" ".join(lines.lines))
+    parts = (b if isinstance(b, str) else " ".join(c for row in b.rows for c in row) for b in lines.lines)
+    return cell_text(" ".join(parts))
 
 
 def _html_rows(table: Any, cells: _Cells) -> list[list[str]]:
     """Rows of a table on its column grid, as _docx_rows gives them: a colspan fills its first column, a
-    rowspan repeats the top cell's text (as _Carried) in every row it covers."""
+    rowspan repeats the top cell's text (as core.tables.Carried) in every row it covers."""
     trs = _html_table_rows(table)
     rows: list[list[str]] = []
     # column → (rows still covered, text, colspan) of a cell spanning down from a row above
@@ -1344,7 +1297,7 @@ def _html_rows(table: Any, cells: _Cells) -> list[list[str]]:
     def carry(row: list[str], column: int) -> None:
         carried.add(column)
         left, text, width = pending.pop(column)
-        row += [_Carried(text)] + [""] * (width - 1)
+        row += [Carried(text)] + [""] * (width - 1)
         if left > 1:
             pending[column] = (left - 1, text, width)
 
@@ -1358,7 +1311,7 @@ def _html_rows(table: Any, cells: _Cells) -> list[list[str]]:
             width = max(1, _span(cell.get("colspan"), MAX_HTML_COLSPAN))
             height = _span(cell.get("rowspan"), MAX_HTML_ROWSPAN)
             height = len(trs) - index if height == 0 else min(height, len(trs) - index)
-            text = _html_cell_text(cell, cells)
+            text = _htmlcell_text(cell, cells)
             if height > 1:
                 pending[len(row)] = (height - 1, text, width)
             row += [text] + [""] * (width - 1)
@@ -1382,19 +1335,18 @@ def _html_rows(table: Any, cells: _Cells) -> list[list[str]]:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _read_text(data: bytes) -> str:
-    """A text file (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030)."""
-    return decode_text(data)
+def _read_text(data: bytes) -> Document:
+    """A text file (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030), line by line."""
+    return Document(list(decode_text(data).split("\n")))
 
 
-def _read_csv(data: bytes) -> str:
-    """A comma-separated table as tab-separated rows."""
+def _read_csv(data: bytes) -> Document:
+    """A comma-separated table."""
     text = decode_text(data)
-    rows = [list(row) for row in csv.reader(io.StringIO(text))]
-    return "\n".join(_table_lines(rows))
+    return Document([TableBlock([list(row) for row in csv.reader(io.StringIO(text))])])
 
 
-_READERS: dict[str, Callable[[bytes], str]] = {
+_READERS: dict[str, Callable[[bytes], Document]] = {
     "docx": _read_docx,
     "xlsx": _read_xlsx,
     "pdf": _read_pdf,

@@ -1065,3 +1065,55 @@ def table_maps(text: str) -> list[ColumnMap]:
     if not maps and (rebuilt := rebuild_flattened_table(text)):
         maps = explain_table(rebuilt)
     return maps
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A table as plan text: what a reader's table means (readers report tables as they are; core.blocks)
+# ---------------------------------------------------------------------------------------------------------
+
+_CELL_WS = re.compile(r"[ \t\u00a0\u3000]+")
+
+
+def cell_text(text: str) -> str:
+    """A cell's text on one line with no tabs (a tab would start a new column)."""
+    return _CELL_WS.sub(" ", text.replace("\r", "\n").replace("\n", " ")).strip()
+
+
+def is_task_header(cells: list[str]) -> bool:
+    """Whether a row is a task-table header `序号 任务名称 任务内容 …` that parse_plan reads."""
+    return header_columns([cell_text(c) for c in cells]) is not None
+
+
+def trim_left(row: list[str]) -> list[str]:
+    """A row without its leading empty cells (a table that starts in column B)."""
+    start = next((i for i, c in enumerate(row) if cell_text(c)), len(row))
+    return row[start:]
+
+
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """A table as plan text: tab-separated rows under a task header, else one cell per line."""
+    at = next((i for i, row in enumerate(rows) if is_task_header(trim_left(row))), None)
+    if at is None:
+        lines: list[str] = []
+        for row in rows:
+            cells = [cell_text(c) for c in row if cell_text(c)]
+            # Outline-like tables (heading, numbered task, deadline, units) read as the outline layout.
+            lines += [*cells, ""]
+        return lines
+    offset = len(rows[at]) - len(trim_left(rows[at]))
+    columns = header_columns([cell_text(c) for c in rows[at][offset:]]) or {}
+    # parse_plan reads an empty 序号 as "this row continues the one above" and an empty 任务名称 as "same
+    # item, units and deadline as above", so merged cells there stay empty; other merged cells repeat.
+    blank_when_carried = {columns.get("seq", 0), columns.get("category", -1)}
+    lines = [cell_text(" ".join(c for c in row if c)) for row in rows[:at]]
+    for row in rows[at:]:
+        cells = row[offset:]
+        continuation = not cells or not cells[columns.get("seq", 0)].strip() or isinstance(cells[0], Carried)
+        cells = [
+            "" if isinstance(c, Carried) and (continuation or i in blank_when_carried) else cell_text(c)
+            for i, c in enumerate(cells)
+        ]
+        while cells and not cells[-1]:
+            cells.pop()
+        lines.append("\t".join(cells) if any(cells) else "")
+    return lines

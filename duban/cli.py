@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -18,7 +19,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from duban.consoles import err, escape, out
+from duban import cli_zh
+from duban.consoles import err, escape, out, print_table
 from duban.dbcli import db_app
 
 if TYPE_CHECKING:
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     from jobs.digest import DeliveryReport
     from storage.crud import TaskView
     from storage.plans import Comparison, StoreResult
+
+cli_zh.install()  # typer's and click's own words (usage, panels, usage errors) in Chinese
 
 app = typer.Typer(
     help="督办：把政务公开工作要点的任务分解表变成截止提醒。",
@@ -60,8 +64,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def context(config: str | None) -> AppContext:
-    """Settings, logging, engine and unit directory, or a clear error."""
+def context(config: str | None, *, demo: bool = False) -> AppContext:
+    """Settings, logging, engine and unit directory, or a clear error; demo: on the demo database of the
+    data directory (demo.db) instead of the configured one."""
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     from core.models import DocumentError
@@ -72,6 +77,8 @@ def context(config: str | None) -> AppContext:
 
     try:
         settings = load_settings(config)
+        if demo:
+            settings = replace(settings, database_url=f"sqlite:///{settings.data_dir / 'demo.db'}")
         return open_context(settings)
     except (ConfigError, DocumentError, SchemaError) as exc:
         raise fail(str(exc)) from None
@@ -189,7 +196,7 @@ def print_tasks(views: list[TaskView], title: str) -> None:
         task = f"[bold]{escape(v.category)}[/bold]\n{escape(v.content)}" if v.category else escape(v.content)
         deadline = f"{escape(v.deadline_text) or '（未写明）'}\n{due_text(v.due)}\n{kind}"
         table.add_row(str(v.id), escape(v.seq), task, escape(unit_text(v, "\n")), deadline)
-    out.print(table)
+    print_table(table)
 
 
 def print_stored(
@@ -206,19 +213,23 @@ def print_stored(
     from storage.plans import StoreResult
 
     if found.kind == "unchanged":
-        out.print(f"[yellow]{name}：与已导入的计划 #{found.plan_id} 内容相同，未做任何更改。[/yellow]")
+        out.print(
+            f"[yellow]{escape(name)}：与已导入的计划 #{found.plan_id} 内容相同，未做任何更改。[/yellow]"
+        )
         return
     issued = plan.issued.isoformat() if plan.issued else "未注明"
     units = {u.name for t in plan.tasks for u in t.units}
-    about = f"《{plan.title}》（{plan.year}年，印发日期：{issued}）：{len(plan.tasks)} 项任务，{len(units)} 个责任单位"
+    about = f"《{escape(plan.title)}》（{plan.year}年，印发日期：{issued}）：{len(plan.tasks)} 项任务，{len(units)} 个责任单位"
     if found.kind == "created":
         head = "[cyan]将导入[/cyan]" if dry_run else "[green]已导入[/green]"
         where = "为新计划" if dry_run else f"→ 计划 #{found.plan_id}"
-        out.print(f"{head} {name} {where}{about}。", highlight=False)
+        out.print(f"{head} {escape(name)} {where}{about}。", highlight=False)
     else:
         assert found.diff is not None
         head = "[cyan]将更新[/cyan]" if dry_run else "[green]已更新[/green]"
-        out.print(f"{head} {name} → 计划 #{found.plan_id}（同标题同年度的修订版）{about}。", highlight=False)
+        out.print(
+            f"{head} {escape(name)} → 计划 #{found.plan_id}（同标题同年度的修订版）{about}。", highlight=False
+        )
         for line in diff_lines(found.diff, found.old_tasks, found.new_tasks, old_ids=found.old_ids, limit=20):
             out.print(f"  {line}", markup=False, highlight=False)
         if isinstance(found, StoreResult):
@@ -381,9 +392,15 @@ def explain_files(files: list[Path], *, year: int | None, issued: date | None) -
         raise typer.Exit(1)
 
 
-@app.command()
-def plans(config: ConfigOption = None) -> None:
-    """列出已导入的计划。"""
+plans_app = typer.Typer(help="已导入的计划：列出、归档、恢复、删除。", no_args_is_help=False)
+app.add_typer(plans_app, name="plans")
+
+
+@plans_app.callback(invoke_without_command=True)
+def plans(ctx_: typer.Context, config: ConfigOption = None) -> None:
+    """列出已导入的计划（归档的也列出并注明）。"""
+    if ctx_.invoked_subcommand is not None:
+        return
     from rich.table import Table
 
     from storage import crud
@@ -396,12 +413,85 @@ def plans(config: ConfigOption = None) -> None:
         out.print("还没有导入任何计划。用 duban import 文件 导入。")
         return
     table = Table(title="已导入的计划")
-    for name in ("ID", "标题", "发文单位", "年度", "印发日期", "来源文件"):
+    for name in ("ID", "标题", "发文单位", "年度", "印发日期", "来源文件", "状态"):
         table.add_column(name)
     for p in rows:
         issued = p.issued.isoformat() if p.issued else "—"
-        table.add_row(str(p.id), p.title, p.issuer or "—", str(p.year or "—"), issued, p.source_name)
-    out.print(table)
+        state = "已归档（不提醒）" if p.status == "archived" else "进行中"
+        table.add_row(
+            str(p.id),
+            escape(p.title),
+            escape(p.issuer or "—"),
+            str(p.year or "—"),
+            issued,
+            escape(p.source_name),
+            state,
+        )
+    print_table(table)
+
+
+def _plan_or_fail(ctx: AppContext, plan_id: int) -> tuple[str, int]:
+    """The plan's title and task count, or a clear error when there is no such plan."""
+    from storage import crud
+    from storage.db import session_scope
+
+    with session_scope(ctx.engine) as session:
+        row = next((p for p in crud.list_plans(session) if p.id == plan_id), None)
+        count = len(crud.list_tasks(session, plan_id=plan_id)) if row is not None else 0
+    if row is None:
+        raise fail(f"没有编号为 {plan_id} 的计划（duban plans 列出全部计划）")
+    return row.title, count
+
+
+@plans_app.command("archive")
+def plans_archive(
+    plan_id: Annotated[int, typer.Argument(help="计划 ID（见 duban plans）")], config: ConfigOption = None
+) -> None:
+    """归档一个计划（如去年的计划）：任务、完成记录和进度都保留，不再提醒，也不计入当前台账。"""
+    from storage.db import session_scope
+    from storage.plans import archive_plan
+
+    ctx = context(config)
+    title, count = _plan_or_fail(ctx, plan_id)
+    with session_scope(ctx.engine) as session:
+        archive_plan(session, plan_id, by_name="命令行", now=now_in(ctx.settings))
+    out.print(f"已归档计划 #{plan_id}《{escape(title)}》（{count} 项任务）：记录保留，不再提醒。")
+
+
+@plans_app.command("restore")
+def plans_restore(
+    plan_id: Annotated[int, typer.Argument(help="计划 ID（见 duban plans）")], config: ConfigOption = None
+) -> None:
+    """恢复一个已归档的计划：重新提醒。"""
+    from storage.db import session_scope
+    from storage.plans import restore_plan
+
+    ctx = context(config)
+    title, _ = _plan_or_fail(ctx, plan_id)
+    with session_scope(ctx.engine) as session:
+        restore_plan(session, plan_id)
+    out.print(f"已恢复计划 #{plan_id}《{escape(title)}》，重新提醒。")
+
+
+@plans_app.command("delete")
+def plans_delete(
+    plan_id: Annotated[int, typer.Argument(help="计划 ID（见 duban plans）")],
+    yes: Annotated[bool, typer.Option("--yes", help="不再询问，直接删除")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """删除一个计划及其全部任务、完成记录、进度和延期记录（不可恢复；只想停止提醒请用 archive）。"""
+    from storage.db import session_scope
+    from storage.plans import delete_plan
+
+    ctx = context(config)
+    title, count = _plan_or_fail(ctx, plan_id)
+    question = f"确定删除计划 #{plan_id}《{title}》及其 {count} 项任务的全部记录吗？此操作不可恢复"
+    if not yes and not typer.confirm(question, default=False):
+        out.print("未删除。")
+        return
+    with session_scope(ctx.engine) as session:
+        delete_plan(session, plan_id)
+    out.print(f"已删除计划 #{plan_id}《{escape(title)}》及其 {count} 项任务。")
 
 
 @app.command()
@@ -450,8 +540,8 @@ def units(config: ConfigOption = None) -> None:
         table.add_column(name)
     for u, count in rows:
         kind = "单位组" if u.is_group else kinds.get(u.kind, u.kind)
-        table.add_row(u.name, kind, str(count))
-    out.print(table)
+        table.add_row(escape(u.name), kind, str(count))
+    print_table(table)
 
 
 @app.command()
@@ -521,7 +611,7 @@ def review(
             escape(i.reason),
             due_text(i.suggested) if i.suggested else "—",
         )
-    out.print(table)
+    print_table(table)
     if pending:
         out.print(
             '确认：duban review --confirm ID；不是任务：--drop ID；改正单位：--units ID "区A局牵头，区B局配合"'
@@ -646,7 +736,7 @@ def run(config: ConfigOption = None) -> None:
     from duban.importing import import_document
 
     token = telegram_token()
-    ctx = context(config)
+    ctx = context(config, demo=not token)
     if token:
         from bot.app import run_bot
 
@@ -655,8 +745,10 @@ def run(config: ConfigOption = None) -> None:
         with telegram_errors(ctx):
             run_bot(ctx, token)
         return
+    demo_db = ctx.settings.data_dir / "demo.db"
     out.print(
         f"未设置 {TOKEN_ENV}，只演示不发送：设置机器人令牌（export {TOKEN_ENV}=…）后运行即可启动机器人。"
+        f"演示用的是单独的演示数据库 {escape(str(demo_db))}，不影响正式数据库。"
     )
     try:
         outcome = import_document(
@@ -834,7 +926,7 @@ def report(
     units = summarize(rows)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        out_path.write_bytes(workbook_bytes(rows, today=day))
+        out_path.write_bytes(workbook_bytes(rows, today=day, tz=ctx.settings.tz))
         if chart is not None:
             chart.parent.mkdir(parents=True, exist_ok=True)
             chart.write_bytes(chart_png(units, today=day, font=ctx.settings.oversight.font))
@@ -853,6 +945,42 @@ def report(
         out.print(f"统计图：{chart}", highlight=False, soft_wrap=True)
 
 
+def failure_line(exc: BaseException) -> str:
+    """One Chinese line for a failure no command foresaw (the traceback goes to the log at DEBUG)."""
+    import errno
+
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    if isinstance(exc, MemoryError):
+        return "内存不足，已停止（文件可能过大）；本次操作未保存任何内容。"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "磁盘空间不足，无法写入；请清理磁盘后重试，本次操作未保存任何内容。"
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"没有写入权限：{exc.filename or '数据目录'}；请检查权限后重试，本次操作未保存任何内容。"
+    text = str(getattr(exc, "orig", exc))
+    if isinstance(exc, DBAPIError) and "locked" in text:
+        return "数据库正被其他程序占用（等待 5 秒后仍被锁定）；请稍后重试，本次操作未保存任何内容。"
+    if isinstance(exc, IntegrityError):
+        return "同一份数据正被另一个操作同时写入；请稍后重试，本次操作未保存任何内容。"
+    if isinstance(exc, DBAPIError) and ("NUL" in text or "\\x00" in text or "0x00" in text):
+        return "文本中含有数据库无法保存的空字符（NUL）；本次操作未保存任何内容。"
+    if isinstance(exc, DBAPIError):
+        return (
+            f"数据库出错（{type(getattr(exc, 'orig', exc)).__name__}）；本次操作未保存任何内容，详情见日志。"
+        )
+    return f'出错了（{type(exc).__name__}）；本次操作未保存任何内容，详情见日志（[log] level = "DEBUG"）。'
+
+
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point: every failure is one Chinese line and exit code 1, never a traceback."""
+    try:
+        app(standalone_mode=True)
+    except KeyboardInterrupt:
+        err.print("已中断。")
+        raise SystemExit(130) from None
+    except Exception as exc:  # the last line of defence: a person sees one sentence, the log the details
+        from loguru import logger
+
+        logger.opt(exception=exc).debug("命令失败")
+        err.print(f"[red]错误：[/red]{escape(failure_line(exc))}", highlight=False)
+        raise SystemExit(1) from None

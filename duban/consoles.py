@@ -37,7 +37,34 @@ err = LazyConsole(stderr=True)
 
 
 def escape(text: str) -> str:
-    """rich.markup.escape, imported when first needed."""
+    """Stored or typed text made safe to print: no terminal escape codes or control characters (a plan file
+    could carry them), and rich markup such as `[/b]` shown as written, not interpreted."""
     from rich.markup import escape as rich_escape
 
-    return rich_escape(text)
+    from core.text import sanitize
+
+    return rich_escape(sanitize(text))
+
+
+def print_table(table: Any) -> None:
+    """A rich table on a terminal; piped or redirected, plain tab-separated lines on stdout (a header line,
+    then a line a row, markup dropped, line breaks in a cell made spaces) that other programs can read, and
+    the title on stderr."""
+    import sys
+
+    if out.is_terminal:
+        out.print(table)
+        return
+    from rich.text import Text
+
+    if table.title:  # on stderr, so that stdout is the table alone
+        err.print(table.title, markup=False, highlight=False)
+
+    def plain(cell: Any) -> str:
+        text = Text.from_markup(cell).plain if isinstance(cell, str) else str(cell)
+        return " ".join(text.replace("\t", " ").split())
+
+    lines = ["\t".join(plain(column.header) for column in table.columns)]
+    for row in zip(*(column._cells for column in table.columns), strict=True):
+        lines.append("\t".join(plain(cell) for cell in row))
+    sys.stdout.write("\n".join(lines) + "\n")

@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,12 +75,16 @@ def read_bounded(
         start_new_session=True,
         env=env,
     )
+    _RUNNING.add(process)
     try:
         out, _ = process.communicate(data, timeout=limits.seconds)
     except subprocess.TimeoutExpired:
         raise DocumentError(f"{STOPPED}（读取超过 {limits.seconds:g} 秒）") from None
     finally:
+        _RUNNING.discard(process)
         _kill_group(process)
+    if process.returncode == -signal.SIGKILL and stopping.is_set():
+        raise DocumentError("服务正在停止，文件未读取；请稍后重新发送")
     try:
         answer = json.loads(out)
     except ValueError:
@@ -88,6 +93,20 @@ def read_bounded(
     if "error" in answer:
         raise DocumentError(str(answer["error"]))
     return str(answer["text"])
+
+
+# The children reading right now, so that a stopping bot (SIGTERM) ends them at once instead of waiting for
+# each to finish or time out.
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+stopping = threading.Event()
+
+
+def stop_readers() -> None:
+    """End every reading child now (the process is stopping); their callers get a Chinese sentence."""
+    stopping.set()
+    for process in list(_RUNNING):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

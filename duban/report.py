@@ -11,7 +11,7 @@ import io
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,12 +106,16 @@ def progress_text(row: LedgerRow) -> str:
     return day + row.progress
 
 
-def row_values(row: LedgerRow) -> list[object]:
-    """One sheet line for a ledger row, in HEADERS order."""
+def row_values(row: LedgerRow, tz: tzinfo = UTC) -> list[object]:
+    """One sheet line for a ledger row, in HEADERS order; 完成时间 in the office's time zone."""
     content = row.content
     if row.recurrence:
         content += f"（{RECURRENCE_CN.get(row.recurrence, row.recurrence)}）"
-    done_at = row.done_at.replace(tzinfo=None, microsecond=0) if row.done_at else None
+    done_at = None
+    if row.done_at is not None:
+        # SQLite gives stored times back without their zone: they are UTC.
+        aware = row.done_at if row.done_at.tzinfo is not None else row.done_at.replace(tzinfo=UTC)
+        done_at = aware.astimezone(tz).replace(tzinfo=None, microsecond=0)
     return [
         row.seq,
         row.category,
@@ -139,7 +143,7 @@ def _header(ws: Worksheet, headers: Sequence[str], widths: Sequence[int]) -> Non
     ws.freeze_panes = "A2"
 
 
-def build_workbook(rows: Sequence[LedgerRow], *, today: date) -> Workbook:
+def build_workbook(rows: Sequence[LedgerRow], *, today: date, tz: tzinfo = UTC) -> Workbook:
     """The workbook: a summary sheet per unit first, then one sheet per plan with a row per task × unit."""
     wb = Workbook()
     summary = wb.active
@@ -166,7 +170,7 @@ def build_workbook(rows: Sequence[LedgerRow], *, today: date) -> Workbook:
         ws = wb.create_sheet(sheet_title(titles[plan_id], taken))
         _header(ws, HEADERS, WIDTHS)
         for r in plan_rows:
-            ws.append(row_values(r))
+            ws.append(row_values(r, tz))
             line = ws.max_row
             ws.cell(row=line, column=6).number_format = "yyyy-mm-dd"
             ws.cell(row=line, column=9).number_format = "yyyy-mm-dd hh:mm"
@@ -180,10 +184,10 @@ def build_workbook(rows: Sequence[LedgerRow], *, today: date) -> Workbook:
     return wb
 
 
-def workbook_bytes(rows: Sequence[LedgerRow], *, today: date) -> bytes:
-    """The workbook as .xlsx bytes."""
+def workbook_bytes(rows: Sequence[LedgerRow], *, today: date, tz: tzinfo = UTC) -> bytes:
+    """The workbook as .xlsx bytes; times in tz ([time] timezone)."""
     buffer = io.BytesIO()
-    build_workbook(rows, today=today).save(buffer)
+    build_workbook(rows, today=today, tz=tz).save(buffer)
     return buffer.getvalue()
 
 

@@ -13,18 +13,18 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from loguru import logger
 from sqlalchemy.exc import DBAPIError
 
-from core.digest import DigestItem, OutMessage, render_digest, select_digest
+from core.digest import DigestItem, OutMessage, compose_digests, render_digest, select_digest
 from core.workdays import UnknownYearError, is_workday
 from duban.context import AppContext
 from jobs.leader import leads
 from storage import ledger, subscriptions
 from storage.db import session_scope
-from storage.digest import open_items
+from storage.digest import followed_units
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -76,11 +76,34 @@ class DeliveryReport:
 def compose(
     ctx: AppContext, *, day: date, chat_ids: Iterable[int] | None = None, unit: str | None = None
 ) -> dict[int, list[OutMessage]]:
-    """The digest messages each chat with active subscriptions would get on day (chats with nothing left out)."""
+    """The digest messages each chat with active subscriptions would get on day (chats with nothing left out).
+
+    Chats following the same units share one composition (core.digest.compose_digests).
+    """
+    t = ctx.thresholds
     with session_scope(ctx.engine) as s:
         wanted = list(chat_ids) if chat_ids is not None else None
-        items = open_items(s, chat_ids=wanted, group_routes=ctx.group_routes(s))
-    return compose_items(ctx, items, day=day, unit=unit)
+        followed = followed_units(
+            s,
+            chat_ids=wanted,
+            group_routes=ctx.group_routes(s),
+            listed_until=day + timedelta(days=t.window_days),
+        )
+    chat_units = followed.chat_units
+    if unit is not None:
+        # Only that unit's items: the units of that name.
+        named = {u for u, name in followed.unit_names.items() if name == unit}
+        chat_units = {c: [u for u in units if u in named] for c, units in chat_units.items()}
+    return compose_digests(
+        chat_units,
+        followed.items,
+        later=followed.later,
+        today=day,
+        window_days=t.window_days,
+        yellow_days=t.yellow_days,
+        fresh_days=t.fresh_days,
+        limit=ctx.settings.digest.message_limit,
+    )
 
 
 def compose_items(
@@ -337,7 +360,7 @@ async def deliver_digests(
                 with session_scope(ctx.engine) as s:
                     ledger.fail(s, chat_id=chat_id, day=day, kind=KIND, error=repr(exc), now=clock())
                 outcome, detail = "failed", repr(exc)
-        if outcome == "sent":
+        if outcome == "sent" and not isinstance(detail, str):
             report.sent[chat_id] = list(detail)
         elif outcome == "skipped":
             report.skipped.append(chat_id)
@@ -424,7 +447,7 @@ async def db_retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     clock: Clock = context.bot_data["clock"]
     job = context.job
     assert job is not None
-    day, chat_ids, attempt = job.data  # type: ignore[misc]
+    day, chat_ids, attempt = cast("tuple[date, list[int] | None, int]", job.data)
     if not leads(context.bot_data):
         return
     if clock().date() != day:
@@ -438,7 +461,7 @@ async def retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     clock: Clock = context.bot_data["clock"]
     job = context.job
     assert job is not None
-    day, chat_ids = job.data  # type: ignore[misc]
+    day, chat_ids = cast("tuple[date, list[int]]", job.data)
     if not leads(context.bot_data):
         return
     if clock().date() != day:

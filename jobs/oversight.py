@@ -300,7 +300,7 @@ async def send_report(
             ids.append((await bot.send_photo(chat_id, png, caption=caption)).message_id)
         document = await bot.send_document(
             chat_id,
-            make_workbook(rows, today=today),
+            make_workbook(rows, today=today, tz=ctx.settings.tz),
             filename=report_filename(today, plan_id),
             caption="督办台账（Excel）：每个计划一个工作表，首页为各单位汇总。",
         )

@@ -206,7 +206,8 @@ def list_tasks(
     unit: str | None = None,
     group_routes: Mapping[str, frozenset[str]] | None = None,
 ) -> list[TaskView]:
-    """Stored tasks in plan order with their units; filtered by plan and by a unit's exact name.
+    """Stored tasks in plan order with their units; filtered by plan and by a unit: the tasks naming it or
+    a group that reaches it (各单位, 区政府各部门 …), the same ones the unit's chat sees in /tasks.
 
     Each unit's status comes from completions. A concrete unit is 'done' (with done_at) once it has
     completed the task. A group unit (各单位 …) stands for its members: the concrete units its route reaches
@@ -218,10 +219,17 @@ def list_tasks(
     if plan_id is not None:
         task_ids = task_ids.where(TaskRow.plan_id == plan_id)
     if unit is not None:
+        names = [unit]
+        found = session.exec(select(UnitRow).where(UnitRow.name == unit)).first()
+        if found is not None and not found.is_group:
+            for group in session.exec(select(UnitRow.name).where(col(UnitRow.is_group).is_(True))):
+                route = route_of(group, True, group_routes or {})
+                if route is not None and route_reaches(route, kind=found.kind, name=found.name):
+                    names.append(group)
         with_unit = (
             select(AssignmentRow.task_id)
             .join(UnitRow, col(UnitRow.id) == col(AssignmentRow.unit_id))
-            .where(UnitRow.name == unit)
+            .where(col(UnitRow.name).in_(names))
         )
         task_ids = task_ids.where(col(TaskRow.id).in_(with_unit))
     query = (

@@ -9,12 +9,16 @@ the built-in directory's rule for that name, so no group task silently reaches n
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import chain
 
 from sqlalchemy import Date, Integer, String, cast, null, union_all
+from sqlalchemy import select as sa_select  # typed for selects of many columns
 from sqlmodel import Session, col, select
 
 from core.digest import DigestItem
@@ -94,43 +98,47 @@ def items_by_unit(
     query = select(UnitRow.id, UnitRow.name, UnitRow.kind, UnitRow.is_group).where(
         col(UnitRow.id).in_(list(unit_ids))
     )
-    units = {uid: (name, kind, is_group) for uid, name, kind, is_group in s.exec(query)}
-    return _open_items_of(s, units, group_routes)
+    units = {uid: (name, kind, is_group) for uid, name, kind, is_group in s.exec(query) if uid is not None}
+    return _open_items_of(s, units, group_routes)[0]
 
 
 def _open_items_of(
-    s: Session, units: Mapping[int, UnitInfo], group_routes: Routes
-) -> dict[int, list[DigestItem]]:
+    s: Session, units: Mapping[int, UnitInfo], group_routes: Routes, listed_until: date | None = None
+) -> tuple[dict[int, list[DigestItem]], dict[int, int]]:
     """Open dated items for each of units, in two SELECTs: assignments, then the units' completions and notes.
 
     A one-off task a unit has completed is left out. A recurring duty stays in with the occurrences the unit
     has done (core.digest shows the first one not done from the current occurrence on).
+    With listed_until, an item without a recurrence that is due after that day is counted for its unit
+    instead of listed (the second dict: unit → such items); without it, every item is listed.
     """
     out: dict[int, list[DigestItem]] = {uid: [] for uid in units}
+    later: dict[int, int] = dict.fromkeys(units, 0)
     if not units:
-        return out
+        return out, later
     wanted = list(units)
     # Assignments to the units themselves or to any group; ordered so each unit's list comes out sorted.
     assignments = (
-        select(
-            AssignmentRow.task_id,
-            AssignmentRow.unit_id,
-            AssignmentRow.role,
-            UnitRow.name,
-            UnitRow.is_group,
-            TaskRow.seq,
-            TaskRow.content,
-            TaskRow.due,
-            TaskRow.kind,
-            TaskRow.recurrence,
-            PlanRow.title,
-            TaskRow.milestones,
+        sa_select(
+            col(AssignmentRow.task_id),
+            col(AssignmentRow.unit_id),
+            col(AssignmentRow.role),
+            col(UnitRow.name),
+            col(UnitRow.is_group),
+            col(TaskRow.seq),
+            col(TaskRow.content),
+            col(TaskRow.due),
+            col(TaskRow.kind),
+            col(TaskRow.recurrence),
+            col(PlanRow.title),
+            # As text: most tasks have no dated steps ("[]"), and a task's steps are decoded once, not per row.
+            cast(TaskRow.milestones, String),
         )
         .join(UnitRow, col(UnitRow.id) == col(AssignmentRow.unit_id))
         .join(TaskRow, col(TaskRow.id) == col(AssignmentRow.task_id))
         .join(PlanRow, col(PlanRow.id) == col(TaskRow.plan_id))
         .where(col(TaskRow.due).is_not(None))
-        .where(TaskRow.status == "active", PlanRow.status == "active")
+        .where(col(TaskRow.status) == "active", col(PlanRow.status) == "active")
         .where(
             col(AssignmentRow.unit_id).in_(wanted)
             | col(UnitRow.is_group).is_(True)
@@ -139,17 +147,33 @@ def _open_items_of(
         .order_by(col(TaskRow.due), col(AssignmentRow.task_id), col(AssignmentRow.position))
     )
     done, occurrences, notes = _marks_of(s, wanted)
-    route_cache: dict[int, tuple[frozenset[str] | None, list[int]]] = {}
+    names = {uid: info[0] for uid, info in units.items()}
+    route_cache: dict[int, list[int]] = {}
     # Rows come grouped by task, so duplicates (a unit named directly and through a group, or through two
     # groups) are settled per task in a small dict instead of one entry per item kept for the whole run.
+    # A group reaching hundreds of units makes an item for each: that loop is kept lean (marks per task),
+    # and a task due after listed_until only adds the units it reaches to a set.
     current_task: int | None = None
     current: dict[int, tuple[bool, DigestItem]] = {}
+    counted: set[int] = set()  # units the current task reaches that count it as due later
+    task_done: Collection[int] = ()
+    task_occurrences: Mapping[int, set[date]] = {}
+    task_notes: Mapping[int, tuple[int, str, date]] = {}
+    steps: list[dict[str, str]] | None = None
+    task_later = False
 
     def flush() -> None:
         for uid, (_, item) in current.items():
             out[uid].append(item)
         current.clear()
+        if counted:
+            counted.difference_update(task_done)
+            for uid in counted:
+                later[uid] += 1
+            counted.clear()
 
+    # Core execution, in batches: the ORM would build every row before the first one is read.
+    rows = chain.from_iterable(s.connection().execute(assignments).partitions(5_000))
     for (
         task_id,
         a_unit,
@@ -162,26 +186,42 @@ def _open_items_of(
         kind,
         recurrence,
         title,
-        steps,
-    ) in s.exec(assignments):
+        raw_steps,
+    ) in rows:
+        if due is None:  # the WHERE leaves none out; this tells the type checker
+            continue
         if task_id != current_task:
             flush()
             current_task = task_id
-        cached = route_cache.get(a_unit)
-        if cached is None:
+            task_done = done.get(task_id, ())
+            task_occurrences = occurrences.get(task_id, {})
+            task_notes = notes.get(task_id, {})
+            steps = json.loads(raw_steps) if raw_steps and raw_steps != "[]" else None
+            task_later = listed_until is not None and not recurrence and not steps and due > listed_until
+        reached = route_cache.get(a_unit)
+        if reached is None:
             route = route_of(a_name, a_is_group, group_routes)
             reached = [] if route is None else _reached_units(route, units)
             if a_unit in units:
                 reached = [a_unit, *reached]  # the unit itself (a chat may even follow a group name)
-            cached = route_cache[a_unit] = (route, reached)
-        for uid in cached[1]:
+            route_cache[a_unit] = reached
+        if task_later:
+            counted.update(reached)
+            continue
+        for uid in reached:
             direct = uid == a_unit
             # Named directly beats reached through a group; otherwise the first assignment wins.
             if uid in current and (current[uid][0] or not direct):
                 continue
-            if (task_id, uid) in done:
+            if uid in task_done:
                 continue
-            done_days = tuple(sorted(occurrences.get((task_id, uid), ())))
+            occurred = task_occurrences.get(uid)
+            note = task_notes.get(uid)
+            if not (occurred or note or steps):
+                item = DigestItem(task_id, uid, names[uid], role, seq, content, due, title, kind, recurrence)
+                current[uid] = (direct, item)
+                continue
+            done_days = tuple(sorted(occurred)) if occurred else ()
             item_due, step = due, None
             if steps:
                 # Dated steps: the first one this unit has not done is the one reminded; none left, done.
@@ -189,12 +229,14 @@ def _open_items_of(
                 if at is None:
                     continue
                 item_due = date.fromisoformat(steps[at]["due"])
+                if listed_until is not None and not recurrence and item_due > listed_until:
+                    counted.add(uid)
+                    continue
                 step = f"第{at + 1}/{len(steps)}步：{steps[at]['what']}"
-            note = notes.get((task_id, uid))
             item = DigestItem(
                 task_id,
                 uid,
-                units[uid][0],
+                names[uid],
                 role,
                 seq,
                 content,
@@ -202,55 +244,53 @@ def _open_items_of(
                 title,
                 kind,
                 recurrence,
-                done_occurrences=done_days,
-                progress=note[1] if note else None,
-                progress_on=note[2] if note else None,
-                step=step,
+                done_days,
+                note[1] if note else None,
+                note[2] if note else None,
+                step,
             )
             current[uid] = (direct, item)
     flush()
-    return out
+    return out, later
 
 
 def _marks_of(
     s: Session, unit_ids: list[int]
-) -> tuple[
-    set[tuple[int, int]], dict[tuple[int, int], set[date]], dict[tuple[int, int], tuple[int, str, date]]
-]:
-    """Completions and progress notes of the units in one SELECT (UNION ALL).
+) -> tuple[dict[int, set[int]], dict[int, dict[int, set[date]]], dict[int, dict[int, tuple[int, str, date]]]]:
+    """Completions and progress notes of the units in one SELECT (UNION ALL), each by task, then by unit.
 
-    Returns the one-off (task, unit) pairs done, the occurrences done of recurring ones, and the latest
-    note per (task, unit) as (id, text, day).
+    Returns the units that have done each one-off task, the occurrences each unit has done of recurring
+    ones, and the latest note per task and unit as (id, text, day).
     """
-    completions = select(
-        CompletionRow.task_id,
-        CompletionRow.unit_id,
-        CompletionRow.occurrence,
+    completions = sa_select(
+        col(CompletionRow.task_id),
+        col(CompletionRow.unit_id),
+        col(CompletionRow.occurrence),
         cast(null(), String).label("text"),
         cast(null(), Date).label("day"),
         cast(null(), Integer).label("note_id"),
     ).where(col(CompletionRow.unit_id).in_(unit_ids))
-    notes_query = select(
-        ProgressNoteRow.task_id,
-        ProgressNoteRow.unit_id,
+    notes_query = sa_select(
+        col(ProgressNoteRow.task_id),
+        col(ProgressNoteRow.unit_id),
         cast(null(), Date),
-        ProgressNoteRow.text,
-        ProgressNoteRow.day,
-        ProgressNoteRow.id,
+        col(ProgressNoteRow.text),
+        col(ProgressNoteRow.day),
+        col(ProgressNoteRow.id),
     ).where(col(ProgressNoteRow.unit_id).in_(unit_ids))
-    done: set[tuple[int, int]] = set()
-    occurrences: dict[tuple[int, int], set[date]] = defaultdict(set)
-    notes: dict[tuple[int, int], tuple[int, str, date]] = {}
+    done: dict[int, set[int]] = defaultdict(set)
+    occurrences: dict[int, dict[int, set[date]]] = defaultdict(lambda: defaultdict(set))
+    notes: dict[int, dict[int, tuple[int, str, date]]] = defaultdict(dict)
     for task_id, unit_id, occurrence, text, day, note_id in s.execute(union_all(completions, notes_query)):
-        key = (task_id, unit_id)
         if note_id is not None:
-            if key not in notes or notes[key][0] < note_id:
-                notes[key] = (note_id, text, _day(day))
+            task_notes = notes[task_id]
+            if unit_id not in task_notes or task_notes[unit_id][0] < note_id:
+                task_notes[unit_id] = (note_id, text, _day(day))
         elif _day(occurrence) == ONCE:
-            done.add(key)
+            done[task_id].add(unit_id)
         else:
-            occurrences[key].add(_day(occurrence))
-    return done, occurrences, notes
+            occurrences[task_id][unit_id].add(_day(occurrence))
+    return dict(done), {t: dict(per_unit) for t, per_unit in occurrences.items()}, dict(notes)
 
 
 def _day(value: object) -> date:
@@ -260,27 +300,62 @@ def _day(value: object) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def open_items(
-    s: Session, *, chat_ids: Collection[int] | None = None, group_routes: Routes
-) -> dict[int, list[DigestItem]]:
-    """Every chat with an active subscription → the open dated items reaching its units, soonest first.
+@dataclass(frozen=True, slots=True)
+class FollowedUnits:
+    """What digests are composed from: the units each chat follows, and each such unit's open items."""
 
-    Three SELECTs in all: subscriptions with their units, assignments, completions.
+    chat_units: dict[int, list[int]]  # chat → unit ids, in subscription order
+    unit_names: dict[int, str]
+    items: dict[int, list[DigestItem]]  # unit → its open dated items, soonest first
+    later: dict[int, int]  # unit → items without a recurrence due after listed_until: counted, not listed
+
+
+def followed_units(
+    s: Session,
+    *,
+    chat_ids: Collection[int] | None = None,
+    group_routes: Routes,
+    listed_until: date | None = None,
+) -> FollowedUnits:
+    """The units each chat with an active subscription follows, and each such unit's open dated items.
+
+    Three SELECTs in all: subscriptions with their units, assignments, completions. Many chats follow the
+    same units, so each unit's items are listed once (core.digest.compose_digests composes from this).
+    With listed_until (the last day a digest lists), an item without a recurrence due after it is only
+    counted: most items are, and a digest shows them as a number.
     """
     subs = (
-        select(SubscriptionRow.chat_id, UnitRow.id, UnitRow.name, UnitRow.kind, UnitRow.is_group)
+        sa_select(
+            col(SubscriptionRow.chat_id),
+            col(UnitRow.id),
+            col(UnitRow.name),
+            col(UnitRow.kind),
+            col(UnitRow.is_group),
+        )
         .join(UnitRow, col(UnitRow.id) == col(SubscriptionRow.unit_id))
-        .where(SubscriptionRow.status == ACTIVE)
+        .where(col(SubscriptionRow.status) == ACTIVE)
         .order_by(col(SubscriptionRow.chat_id), col(SubscriptionRow.id))
     )
     if chat_ids is not None:
         subs = subs.where(col(SubscriptionRow.chat_id).in_(list(chat_ids)))
     chat_units: dict[int, list[int]] = defaultdict(list)
     units: dict[int, UnitInfo] = {}
-    for chat_id, uid, name, kind, is_group in s.exec(subs):
+    for chat_id, uid, name, kind, is_group in s.execute(subs):
         chat_units[chat_id].append(uid)
         units[uid] = (name, kind, is_group)
-    per_unit = _open_items_of(s, units, group_routes)
+    items, later = _open_items_of(s, units, group_routes, listed_until)
+    return FollowedUnits(dict(chat_units), {uid: info[0] for uid, info in units.items()}, items, later)
+
+
+def open_items(
+    s: Session, *, chat_ids: Collection[int] | None = None, group_routes: Routes
+) -> dict[int, list[DigestItem]]:
+    """Every chat with an active subscription → the open dated items reaching its units, soonest first.
+
+    Three SELECTs in all (see followed_units).
+    """
+    followed = followed_units(s, chat_ids=chat_ids, group_routes=group_routes)
+    chat_units, per_unit = followed.chat_units, followed.items
     out: dict[int, list[DigestItem]] = {}
     for chat_id, unit_list in chat_units.items():
         if len(unit_list) == 1:

@@ -235,3 +235,21 @@ class UrgeRow(SQLModel, table=True):
     admin_name: str | None = None
     created_at: datetime
     chats: int = 0
+
+
+class UnitRequestRow(SQLModel, table=True):
+    """An officer's request to add a unit the directory does not know (`/request 石化街道`), until an admin
+    adds it (as 部门/镇/街道/其他: the unit is created and the chat subscribed) or declines."""
+
+    __tablename__ = "unit_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    user_id: int | None = Field(default=None, sa_type=BigInteger)
+    user_name: str | None = None
+    requested_at: datetime
+    status: str = "pending"  # pending, added, declined
+    kind: str | None = None
+    decided_by_name: str | None = None
+    decided_at: datetime | None = None

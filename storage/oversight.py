@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlmodel import Session, col, select, update
 
@@ -186,6 +186,17 @@ def record_urge(
     s.add(row)
     s.flush()
     return row
+
+
+def urged_on(s: Session, *, task_id: int, unit_id: int, day: date, tz: tzinfo) -> bool:
+    """Whether unit_id was already urged on task_id on day (the office's calendar day in tz)."""
+    rows = s.exec(select(UrgeRow.created_at).where(UrgeRow.task_id == task_id, UrgeRow.unit_id == unit_id))
+    return any(_as_aware(at).astimezone(tz).date() == day for at in rows)
+
+
+def _as_aware(at: datetime) -> datetime:
+    """A stored time as an aware one (SQLite gives it back naive, in UTC)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def urges(s: Session, *, task_id: int | None = None) -> list[UrgeRow]:

@@ -139,3 +139,28 @@ def may_mark(
         )
     ).first()
     return unit is not None and bool(_task_reaches(s, task_id, [unit], group_routes or {}))
+
+
+def is_done(s: Session, *, task_id: int, unit_id: int, day: date) -> bool:
+    """Whether unit_id has done task_id as it stands on day (this occurrence, or this dated step)."""
+    occurrence = occurrence_on(s, task_id, day, unit_id=unit_id)
+    task = s.get(TaskRow, task_id)
+    if task is not None and task.milestones:
+        done = set(
+            s.exec(
+                select(CompletionRow.occurrence).where(
+                    CompletionRow.task_id == task_id, CompletionRow.unit_id == unit_id
+                )
+            )
+        )
+        return set(step_dates(task.milestones)) <= done
+    return (
+        s.exec(
+            select(CompletionRow.id).where(
+                CompletionRow.task_id == task_id,
+                CompletionRow.unit_id == unit_id,
+                CompletionRow.occurrence == occurrence,
+            )
+        ).first()
+        is not None
+    )

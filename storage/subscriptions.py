@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select, update
 
-from storage.models import DeliveryRow, SubscriptionRow, UnitRow
+from storage.models import DeliveryRow, SubscriptionRow, UnitRequestRow, UnitRow
 from storage.upsert import insert_ignore
 
 PENDING, ACTIVE, INACTIVE = "pending", "active", "inactive"
@@ -175,3 +175,61 @@ def ensure_unit(s: Session, name: str, *, kind: str, is_group: bool = False) -> 
     """The stored unit with this name, created with kind when missing (a directory unit no plan named yet)."""
     insert_ignore(s, UnitRow, [{"name": name, "kind": kind, "is_group": is_group}], ("name",))
     return s.exec(select(UnitRow).where(UnitRow.name == name)).one()
+
+
+# ------------------------------------------------------------------------------------------- unit requests
+
+
+def request_unit(
+    s: Session, *, name: str, chat_id: int, user_id: int | None, user_name: str | None, now: datetime
+) -> tuple[UnitRequestRow, bool]:
+    """The chat's request to add a unit (a pending one for the same name is reused); (row, new?)."""
+    pending = s.exec(
+        select(UnitRequestRow).where(
+            UnitRequestRow.name == name, UnitRequestRow.chat_id == chat_id, UnitRequestRow.status == "pending"
+        )
+    ).first()
+    if pending is not None:
+        return pending, False
+    row = UnitRequestRow(name=name, chat_id=chat_id, user_id=user_id, user_name=user_name, requested_at=now)
+    s.add(row)
+    s.flush()
+    return row, True
+
+
+def decide_unit_request(
+    s: Session, request_id: int, *, kind: str | None, by_name: str | None, now: datetime
+) -> tuple[UnitRequestRow, UnitRow | None] | None:
+    """Add the requested unit with kind (and subscribe the asking chat), or decline it (kind None); None when
+    the request is gone or already decided (a conditional UPDATE: of two admins pressing, one decides)."""
+    decided = s.execute(
+        update(UnitRequestRow)
+        .where(col(UnitRequestRow.id) == request_id, col(UnitRequestRow.status) == "pending")
+        .values(status="added" if kind else "declined", kind=kind, decided_by_name=by_name, decided_at=now)
+    )
+    if not decided.rowcount:  # type: ignore[attr-defined]
+        return None
+    row = s.exec(
+        select(UnitRequestRow)
+        .where(UnitRequestRow.id == request_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    if kind is None:
+        return row, None
+    unit = ensure_unit(s, row.name, kind=kind)
+    assert unit.id is not None
+    subscribe(
+        s,
+        chat_id=row.chat_id,
+        unit_id=unit.id,
+        user_id=row.user_id,
+        user_name=row.user_name,
+        needs_approval=False,  # an admin added the unit for this chat: that is the approval
+        now=now,
+    )
+    s.execute(
+        update(SubscriptionRow)
+        .where(col(SubscriptionRow.chat_id) == row.chat_id, col(SubscriptionRow.unit_id) == unit.id)
+        .values(status=ACTIVE)
+    )
+    return row, unit

@@ -54,6 +54,9 @@ def config_for(workdir: Path, fake: FakeTelegram) -> Path:
     return path
 
 
+SAMPLE = str(Path(__file__).resolve().parent.parent / "duban" / "sample_plan.txt")
+
+
 def invoke(*args: str, token: str | None = None) -> tuple[int, str]:
     env = {"COLUMNS": "200", "DUBAN_TELEGRAM_TOKEN": token or ""}
     result = CliRunner().invoke(app, list(args), env=env)
@@ -91,7 +94,7 @@ def test_run_without_a_token_says_what_to_set_and_shows_todays_digests(workdir: 
 def test_digest_prints_without_a_token(
     workdir: Path, args: tuple[str, ...], expected: list[str], absent
 ) -> None:
-    invoke("run")
+    invoke("import", SAMPLE)
     code, output = invoke("digest", *args)
     assert code == 0, output
     assert all(e in output for e in expected), output
@@ -107,14 +110,14 @@ def test_digest_prints_without_a_token(
     ],
 )
 def test_digest_errors_are_one_clear_line(workdir: Path, args: tuple[str, ...], message: str) -> None:
-    invoke("run")
+    invoke("import", SAMPLE)
     code, output = invoke("digest", *args)
     assert code == 1 and message in output, output
 
 
 def test_digest_send_uses_the_ledger(workdir: Path, fake: FakeTelegram) -> None:
     config = config_for(workdir, fake)
-    invoke("run", "--config", str(config))
+    invoke("import", SAMPLE, "--config", str(config))
     ctx = open_context(load_settings(config))
     with session_scope(ctx.engine) as s:
         unit = subscriptions.unit_by_name(s, "县政府办公室")

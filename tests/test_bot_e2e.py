@@ -161,9 +161,8 @@ async def test_a_group_name_is_explained_and_nothing_alike_suggests_nothing(
     app: Application, fake: FakeTelegram, ctx
 ) -> None:
     assert (await say(fake, OFFICER, "/subscribe 各单位"))["text"] == texts.GROUP_NAME.format(query="各单位")
-    assert (await say(fake, OFFICER, "/subscribe 石化街道"))["text"] == texts.NOT_FOUND.format(
-        query="石化街道"
-    )
+    expected = texts.NOT_FOUND.format(query="石化街道") + texts.REQUEST_HINT.format(query="石化街道")
+    assert (await say(fake, OFFICER, "/subscribe 石化街道"))["text"] == expected
     assert statuses(ctx, OFFICER) == {}
 
 
@@ -278,7 +277,10 @@ async def test_done_by_reply_with_numbers_and_asking_which_without(
     after = await edited(fake, OFFICER, message["message_id"], 2)
     assert [d for _, d in fake.buttons(after)] == [done_callback(t, edu) for t in (2, 5)]
     ask = await say(fake, OFFICER, "已完成", reply_to=message["message_id"])
-    assert ask["text"] == texts.WHICH_ITEM and len(fake.buttons(ask)) == 4
+    # Only the items still open are offered (#1 and #3 are done).
+    assert ask["text"] == texts.WHICH_ITEM and [d for _, d in fake.buttons(ask)] == [
+        done_callback(t, edu) for t in (2, 5)
+    ]
     query = fake.press_button(OFFICER, ask["message_id"], done_callback(5, edu))
     await fake.wait_for_answer(query)
     assert (5, edu) in done_pairs(ctx)
@@ -491,3 +493,34 @@ async def test_admins_get_their_own_menu_and_help(
         assert {"review", "setdue", "pending", "report"} <= set(admin_menu)
         assert (await say(fake, ADMIN, "/help"))["text"] == texts.HELP + texts.ADMIN_HELP
         assert (await say(fake, OFFICER, "/help"))["text"] == texts.HELP
+
+
+async def test_an_officer_of_a_street_not_yet_known_asks_for_it_and_gets_its_tasks(
+    fake: FakeTelegram, approval_ctx: AppContext, clock: Clock
+) -> None:
+    from storage.oversight import ledger_rows
+
+    ctx = approval_ctx
+    async with running(ctx, fake, clock):
+        answer = await say(fake, OFFICER, "/subscribe 石化街道")
+        assert answer["text"].startswith(texts.NOT_FOUND.format(query="石化街道"))
+        assert "/request 石化街道" in answer["text"]
+        answer = await say(fake, OFFICER, "/request 石化街道")
+        assert answer["text"] == texts.REQUEST_SENT.format(name="石化街道")
+        assert (await say(fake, OFFICER, "/request 石化街道"))["text"] == texts.REQUEST_ALREADY.format(
+            name="石化街道"
+        )
+        [request] = await fake.wait_for(lambda m: m["text"].startswith("单位申请："), chat_id=ADMIN)
+        assert [label for label, _ in fake.buttons(request)] == ["部门", "镇", "街道", "其他单位", "不添加"]
+        data = dict(fake.buttons(request))["街道"]
+        await fake.wait_for_answer(fake.press_button(ADMIN, request["message_id"], data))
+        [told] = await fake.wait_for(lambda m: m["text"].startswith("管理员已把"), chat_id=OFFICER)
+        # Task 3 is for 各单位: it reaches the new street at once.
+        assert told["text"] == texts.UNIT_ADDED_USER.format(name="石化街道", kind="街道", count=1)
+        assert statuses(ctx, OFFICER) == {"石化街道": "active"}
+        assert (await say(fake, OFFICER, "/done 3"))["text"] == "已标记完成：#3（石化街道）。"
+        again = await fake.wait_for_answer(fake.press_button(ADMIN, request["message_id"], data, check=False))
+        assert again["text"] == texts.UNIT_REQUEST_GONE
+    with session_scope(ctx.engine) as s:
+        rows = [r for r in ledger_rows(s, today=TODAY, group_routes=ctx.group_routes(s)) if r.task_id == 3]
+    assert [(r.unit, r.status) for r in rows] == [("各单位", "done")]  # its only subscribed member is done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from botapi import FakeTelegram
 from conftest import FIXTURES, seed_path
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from typer.testing import CliRunner
 
 from duban.cli import app, sample_plan_bytes
@@ -45,23 +47,27 @@ def invoke(cli: CliRunner, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+SAMPLE = str(Path(__file__).resolve().parent.parent / "duban" / "sample_plan.txt")
+
+
 def stored_tasks(cli: CliRunner, *args: str) -> list[dict]:
     code, output = invoke(cli, "tasks", "--format", "json", *args)
     assert code == 0, output
     return json.loads(output)
 
 
-def test_run_imports_the_sample_plan_once(cli: CliRunner) -> None:
+def test_run_without_a_token_demonstrates_on_its_own_database(cli: CliRunner, tmp_path: Path) -> None:
     code, output = invoke(cli, "run")
     assert code == 0, output
     assert "已导入" in output and "10 项任务" in output
+    assert "演示用的是单独的演示数据库" in output and (tmp_path / "data" / "demo.db").is_file()
     code, output = invoke(cli, "run")
     assert code == 0 and "内容相同，未做任何更改" in output
-    assert len(stored_tasks(cli)) == 10
+    assert stored_tasks(cli) == []  # the real database got nothing from the demo
 
 
 def test_json_has_exactly_the_documented_keys(cli: CliRunner) -> None:
-    invoke(cli, "run")
+    invoke(cli, "import", SAMPLE)
     tasks = stored_tasks(cli)
     assert all(set(t) == JSON_KEYS for t in tasks)
     first = tasks[0]
@@ -102,8 +108,11 @@ def test_importing_many_files_and_filtering_by_unit(cli: CliRunner, tmp_path: Pa
     assert code == 0, output
     plans = {t["plan"] for t in stored_tasks(cli)}
     assert plans == {1, 2}
+    # A unit's tasks are those naming it and those of the groups that reach it, as its chat sees them.
     by_unit = stored_tasks(cli, "--unit", "县教育局")
-    assert [t["seq"] for t in by_unit] == ["5"]
+    assert [t["seq"] for t in by_unit] == ["5", "7", "8", "3"]
+    assert [u["name"] for u in by_unit[0]["units"]] == ["县教育局"]
+    assert all(u["name"] != "县教育局" for t in by_unit[1:] for u in t["units"])
     assert stored_tasks(cli, "--plan", "2") == [t for t in stored_tasks(cli) if t["plan"] == 2]
     code, output = invoke(cli, "units")
     assert code == 0 and "县教育局" in output
@@ -165,7 +174,7 @@ def test_resolve_says_when_the_calendar_does_not_know_the_year(cli: CliRunner, t
 
 
 def test_review_lists_flagged_deadlines(cli: CliRunner) -> None:
-    invoke(cli, "run")
+    invoke(cli, "import", SAMPLE)
     code, output = invoke(cli, "review")
     assert code == 0
     assert "三季度前" in output and "2026-09-30" in output
@@ -182,9 +191,12 @@ def test_config_file_is_found_and_errors_are_clear(cli: CliRunner, tmp_path: Pat
     good = tmp_path / "good.toml"
     good.write_text('[storage]\ndata_dir = "elsewhere"\n', encoding="utf-8")
     monkeypatch.delenv("DUBAN_DATABASE_URL")
-    code, output = invoke(cli, "run", "--config", str(good))
+    code, output = invoke(cli, "plans", "--config", str(good))
     assert code == 0, output
     assert (tmp_path / "elsewhere" / "duban.db").is_file()
+    code, output = invoke(cli, "run", "--config", str(good))  # the demo keeps to its own database there
+    assert code == 0, output
+    assert (tmp_path / "elsewhere" / "demo.db").is_file()
 
 
 def test_holiday_override_from_config_reaches_import(cli: CliRunner, tmp_path: Path) -> None:
@@ -231,7 +243,7 @@ def test_unit_directory_file_from_config(cli: CliRunner, tmp_path: Path) -> None
 
 
 def test_json_shows_done_per_unit_and_task_status(cli: CliRunner, tmp_path: Path) -> None:
-    invoke(cli, "run")
+    invoke(cli, "import", SAMPLE)
     engine = make_engine(f"sqlite:///{tmp_path / 'db' / 'duban.db'}")
     now = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     with session_scope(engine) as s:
@@ -289,8 +301,83 @@ def test_unsupported_database_url_is_one_line(
 
 
 def test_tasks_unit_filter_takes_near_names_and_suggests_on_a_miss(cli: CliRunner) -> None:
-    invoke(cli, "run")
-    assert [t["seq"] for t in stored_tasks(cli, "--unit", "县教育")] == ["5"]
+    invoke(cli, "import", SAMPLE)
+    assert [t["seq"] for t in stored_tasks(cli, "--unit", "县教育")] == ["5", "7", "8"]
     assert {t["seq"] for t in stored_tasks(cli, "--unit", "各乡镇")} == {"9"}
     code, output = invoke(cli, "tasks", "--unit", "县公安局")
     assert code == 1 and "没有找到单位“县公安局”" in output and "没有名称相近的单位" in output
+
+
+@pytest.mark.parametrize(
+    ("exc", "line"),
+    [
+        (MemoryError(), "内存不足"),
+        (OSError(28, "No space left on device"), "磁盘空间不足"),
+        (PermissionError(13, "Permission denied", "/data/duban.db"), "没有写入权限：/data/duban.db"),
+        (OperationalError("INSERT", {}, Exception("database is locked")), "数据库正被其他程序占用"),
+        (IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")), "同时写入"),
+        (
+            DataError("INSERT", {}, Exception("A string literal cannot contain NUL (0x00) characters.")),
+            "空字符（NUL）",
+        ),
+        (RuntimeError("boom"), "出错了（RuntimeError）"),
+    ],
+)
+def test_every_unforeseen_failure_is_one_chinese_line(exc: BaseException, line: str) -> None:
+    from duban.cli import failure_line
+
+    text = failure_line(exc)
+    assert line in text and "\n" not in text and "未保存" in text
+
+
+@pytest.mark.slow
+def test_a_locked_database_is_one_line_and_no_traceback(tmp_path: Path) -> None:
+    import sqlite3
+    import subprocess
+    import sys
+
+    db = tmp_path / "duban.db"
+    env = {**os.environ, "DUBAN_DATABASE_URL": f"sqlite:///{db}", "COLUMNS": "200"}
+    env.pop("DUBAN_CONFIG", None)
+    duban = str(Path(sys.executable).parent / "duban")
+    (tmp_path / "plan.txt").write_text(
+        "2026年某区工作方案\n一、任务\n1.开展培训。责任单位：区司法局\n", encoding="utf-8"
+    )
+    subprocess.run([duban, "plans"], env=env, cwd=tmp_path, capture_output=True, timeout=60, check=True)
+    holder = sqlite3.connect(db)
+    holder.execute("BEGIN EXCLUSIVE")  # another program holds the database
+    try:
+        done = subprocess.run(
+            [duban, "import", "plan.txt"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=90
+        )
+    finally:
+        holder.rollback()
+        holder.close()
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "数据库正被其他程序占用" in output, output
+    assert "Traceback" not in output and len(output.strip().splitlines()) == 1, output
+
+
+def test_plans_archive_restore_and_delete(cli: CliRunner) -> None:
+    invoke(cli, "import", SAMPLE)
+    assert "进行中" in invoke(cli, "plans")[1]
+    code, output = invoke(cli, "plans", "archive", "1")
+    assert code == 0 and "已归档计划 #1" in output and "不再提醒" in output
+    assert "已归档（不提醒）" in invoke(cli, "plans")[1]
+    assert len(stored_tasks(cli)) == 10  # the record stays
+    assert invoke(cli, "plans", "restore", "1")[0] == 0
+    code, output = invoke(cli, "plans", "archive", "9")
+    assert code == 1 and "没有编号为 9 的计划" in output
+    result = cli.invoke(app, ["plans", "delete", "1"], input="n\n", env={"COLUMNS": "200"})
+    assert "未删除" in result.output and len(stored_tasks(cli)) == 10
+    code, output = invoke(cli, "plans", "delete", "1", "--yes")
+    assert code == 0 and "已删除计划 #1" in output and stored_tasks(cli) == []
+
+
+def test_tables_are_tab_separated_when_piped(cli: CliRunner) -> None:
+    invoke(cli, "import", SAMPLE)
+    result = cli.invoke(app, ["tasks"], env={"COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t") == ["ID", "序号", "任务", "责任单位", "时间节点 → 截止"]
+    assert len(lines) == 11 and all(line.count("\t") == 4 for line in lines)
+    assert "│" not in result.stdout and "[bold]" not in result.stdout

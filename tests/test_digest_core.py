@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import re
+import sys
+from dataclasses import FrozenInstanceError
+from dataclasses import replace as dc_replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.digest import (
+    RECURRENCE_CN,
+    ROLE_CN,
     TELEGRAM_LIMIT,
     Digest,
+    DigestComposer,
     DigestItem,
+    OutMessage,
+    _dataclass_digest_item_init,
+    compose_digests,
+    date_cn,
     days_left_text,
     done_callback,
     item_line,
@@ -19,9 +33,11 @@ from core.digest import (
     render_digest,
     render_task_list,
     select_digest,
+    short_text,
     tg_len,
     weekday_cn,
 )
+from core.oversight import DEFAULT_THRESHOLDS, Thresholds, colour_of, colour_text, current_occurrence
 
 TODAY = date(2026, 3, 25)  # a Wednesday
 
@@ -29,7 +45,7 @@ TODAY = date(2026, 3, 25)  # a Wednesday
 def item(
     task_id: int, due: date, *, unit_id: int = 1, unit: str = "区教育局", role: str = "lead", **kw
 ) -> DigestItem:
-    fields = {
+    fields: dict[str, Any] = {
         "seq": str(task_id),
         "content": f"第{task_id}项：整理并更新政府信息公开栏目",
         "plan_title": "测试工作要点",
@@ -345,3 +361,274 @@ def test_recurring_items_show_their_current_occurrence() -> None:
     assert [(i.task_id, i.due) for i in d.upcoming] == [(1, date(2026, 3, 31)), (2, date(2026, 3, 31))]
     listing = render_task_list([quarterly], today=TODAY)
     assert "3月31日" in listing and "逾期" not in listing
+
+
+# --------------------------------------------------------------------------- the fast composition
+# The rendering as it was before digests were composed once per set of units (commit 1d1d0c7), kept here
+# as the reference: every message's text and items must stay byte for byte the same.
+
+
+def reference_tg_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def reference_short_text(text: str, limit: int = 60) -> str:
+    flat = re.sub(r"\s+", " ", text).strip()
+    return flat if len(flat) <= limit else flat[: max(limit - 1, 1)] + "…"
+
+
+def reference_item_line(
+    item: DigestItem,
+    *,
+    today: date,
+    content_chars: int = 60,
+    thresholds: Thresholds | None = DEFAULT_THRESHOLDS,
+) -> str:
+    role = ROLE_CN.get(item.role, item.role)
+    unit = f"{item.unit}（{role}）" if role else item.unit
+    parts = [
+        f"#{item.task_id} {reference_short_text(item.content, content_chars)} — {unit}",
+        f"截止 {date_cn(item.due, today=today)} {weekday_cn(item.due)}",
+        days_left_text(item.due, today),
+    ]
+    if item.recurrence:
+        parts.append(RECURRENCE_CN.get(item.recurrence, item.recurrence))
+    if item.step:
+        parts.append(reference_short_text(item.step, 30))
+    if thresholds is not None and item.progress:
+        parts.append(
+            f"进度（{date_cn(item.progress_on or today)}）：{reference_short_text(item.progress, 30)}"
+        )
+    head_sep = "· " if parts[0].endswith("）") else " · "
+    line = parts[0] + head_sep + " · ".join(parts[1:])
+    if thresholds is not None:
+        colour = colour_of(item.due, today, last_progress=item.progress_on, thresholds=thresholds)
+        if colour:
+            line = f"#{item.task_id} {colour_text(colour)} " + line[len(f"#{item.task_id} ") :]
+    return line
+
+
+def reference_select(items: list[DigestItem], *, today: date, window_days: int = 7) -> Digest:
+    seen: set[tuple[int, int]] = set()
+    unique: list[DigestItem] = []
+    for it in items:
+        if (it.task_id, it.unit_id) not in seen:
+            seen.add((it.task_id, it.unit_id))
+            if it.kind == "recurring" and it.recurrence:
+                it = dc_replace(it, due=current_occurrence(it.recurrence, it.due, today, it.done_occurrences))
+            unique.append(it)
+    unique.sort(key=lambda i: (i.due, i.task_id, i.unit_id))
+    horizon = today + timedelta(days=window_days)
+    overdue = tuple(i for i in unique if i.due < today)
+    due_today = tuple(i for i in unique if i.due == today)
+    upcoming = tuple(i for i in unique if today < i.due <= horizon)
+    return Digest(today, overdue, due_today, upcoming, sum(i.due > horizon for i in unique), window_days)
+
+
+def reference_render(d: Digest, *, limit: int = 4000, max_items: int = 50) -> list[tuple[str, tuple]]:
+    if d.is_empty:
+        return []
+    limit = min(limit, TELEGRAM_LIMIT - 1)
+    items = d.overdue + d.due_today + d.upcoming
+    header = f"📋 督办提醒 · {date_cn(d.day)} {weekday_cn(d.day)}（共{len(items)}项待办）"
+    continued_header = f"📋 督办提醒 · {date_cn(d.day)}（续）"
+    sections = [
+        (f"⚠️ 已逾期（{len(d.overdue)}项）", d.overdue),
+        (f"📌 今日到期（{len(d.due_today)}项）", d.due_today),
+        (f"🗓 {d.window_days}日内到期（{len(d.upcoming)}项）", d.upcoming),
+    ]
+    footer_lines = []
+    if d.later_count:
+        footer_lines.append(f"另有{d.later_count}项在{d.window_days}日后到期，发送 /tasks 查看全部。")
+    footer_lines.append("办完后点下方“✅ 完成”，或回复本消息“完成 编号”（如：完成 12）。")
+    footer = "\n".join(footer_lines)
+    messages: list[tuple[str, tuple]] = []
+    lines, size = [header], reference_tg_len(header)
+    carried: list[DigestItem] = []
+
+    def fits(extra: list[str]) -> bool:
+        return size + sum(reference_tg_len(x) + 1 for x in extra) <= limit
+
+    for title, section in sections:
+        first = True
+        for it in section:
+            line = reference_item_line(it, today=d.day, thresholds=d.thresholds)
+            if reference_tg_len(line) > limit // 2:
+                line = reference_short_text(line, limit // 2)
+            head = ["", title] if first and section else []
+            if carried and (len(carried) >= max_items or not fits([*head, line])):
+                messages.append(("\n".join(lines), tuple(carried)))
+                lines, carried, size = [continued_header], [], reference_tg_len(continued_header)
+                head = ["", title if first else f"{title}（续）"]
+            lines.extend([*head, line])
+            size += sum(reference_tg_len(x) + 1 for x in [*head, line])
+            carried.append(it)
+            first = False
+    if not fits(["", footer]):
+        messages.append(("\n".join(lines), tuple(carried)))
+        lines, carried = [continued_header], []
+    lines.extend(["", footer])
+    messages.append(("\n".join(lines), tuple(carried)))
+    return messages
+
+
+def as_pairs(messages: list[OutMessage]) -> list[tuple[str, tuple]]:
+    return [(m.text, m.items) for m in messages]
+
+
+# Text that stresses the rendering: CJK, ASCII, every kind of whitespace, emoji (two UTF-16 units each),
+# full-width parentheses at the end of a unit name.
+awkward_text = st.text(
+    st.sampled_from([*"甲乙办理公开ab1 \t\n\u3000\xa0\u2028（）·—…", "📋", "🔴", "\U0002a6a5", "\ufe0f"]),
+    max_size=90,
+)
+
+
+@st.composite
+def digest_items(draw: st.DrawFn, unit_ids: tuple[int, ...] = (1, 2, 3)) -> list[DigestItem]:
+    """Open items of a few units, as storage lists them: one per (task, unit), any order of dates."""
+    names = {
+        u: draw(st.sampled_from(["区教育局", "单位（甲）", "A", "很长的单位名" * 30, ""])) for u in unit_ids
+    }
+    out = []
+    for task_id in draw(st.sets(st.integers(1, 60), max_size=25)):
+        content = draw(awkward_text)
+        due = TODAY + timedelta(days=draw(st.integers(-400, 30)))
+        recurring = draw(st.sampled_from([None, None, None, "monthly", "quarterly", "weird"]))
+        for unit_id in draw(st.sets(st.sampled_from(unit_ids), min_size=1)):
+            progress_on = draw(st.none() | st.dates(TODAY - timedelta(days=20), TODAY))
+            out.append(
+                DigestItem(
+                    task_id,
+                    unit_id,
+                    names[unit_id],
+                    draw(st.sampled_from(["lead", "support", "owner", "", "其他"])),
+                    str(task_id),
+                    content,
+                    due,
+                    "计划",
+                    "recurring" if recurring else "fixed",
+                    recurring,
+                    done_occurrences=(),
+                    progress=draw(st.none() | awkward_text) if progress_on else None,
+                    progress_on=progress_on,
+                    step=draw(st.none() | awkward_text),
+                )
+            )
+    return out
+
+
+@given(st.text(st.characters(codec="utf-8"), max_size=200))
+def test_telegram_length_is_utf16_code_units(text: str) -> None:
+    assert tg_len(text) == reference_tg_len(text)
+
+
+@given(awkward_text | st.text(st.characters(codec="utf-8")), st.integers(1, 80))
+def test_short_text_is_the_regex_cleanup(text: str, limit: int) -> None:
+    assert short_text(text, limit) == reference_short_text(text, limit)
+
+
+def test_whitespace_is_the_same_for_split_and_the_regex_on_every_code_point() -> None:
+    space = re.compile(r"\s")
+    assert all(bool(space.match(chr(c))) == chr(c).isspace() for c in range(sys.maxunicode + 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(digest_items(), st.sampled_from([4000, 1500, 300, 9999]), st.sampled_from([50, 3, 1000]))
+def test_lines_and_messages_are_what_they_were(items: list[DigestItem], limit: int, max_items: int) -> None:
+    for it in items:
+        for thresholds in (DEFAULT_THRESHOLDS, None, Thresholds(5, 2, 3)):
+            assert item_line(it, today=TODAY, thresholds=thresholds) == reference_item_line(
+                it, today=TODAY, thresholds=thresholds
+            )
+        assert item_line(it, today=TODAY, content_chars=40) == reference_item_line(
+            it, today=TODAY, content_chars=40
+        )
+    d = select_digest(items, today=TODAY)
+    assert d == reference_select(items, today=TODAY)
+    assert as_pairs(render_digest(d, limit=limit, max_items=max_items)) == reference_render(
+        d, limit=limit, max_items=max_items
+    )
+
+
+@given(
+    st.integers(0, 10**12),
+    st.integers(0, 10**12),
+    awkward_text,
+    st.none() | st.sampled_from(["monthly", "x"]),
+    st.tuples(st.dates()),
+    st.none() | awkward_text,
+)
+def test_digest_items_are_built_as_the_dataclass_builds_them(
+    task_id: int,
+    unit_id: int,
+    text: str,
+    recurrence: str | None,
+    occurrences: tuple[date, ...],
+    step: str | None,
+) -> None:
+    args = (task_id, unit_id, text, "lead", "1", text, TODAY, "计划", "fixed", recurrence)
+    expected = object.__new__(DigestItem)
+    _dataclass_digest_item_init(expected, *args, occurrences, text, TODAY, step)
+    assert DigestItem(*args, occurrences, text, TODAY, step) == expected
+    assert (
+        DigestItem(*args, done_occurrences=occurrences, progress=text, progress_on=TODAY, step=step)
+        == expected
+    )
+    short = object.__new__(DigestItem)
+    _dataclass_digest_item_init(short, *args)
+    assert DigestItem(*args) == short and hash(DigestItem(*args)) == hash(short)
+    with pytest.raises(FrozenInstanceError):
+        expected.task_id = 1  # type: ignore[misc]
+
+
+UNITS = (1, 2, 3, 4, 5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    digest_items(UNITS),
+    st.dictionaries(
+        st.integers(1, 40), st.lists(st.sampled_from(UNITS), min_size=1, max_size=4), max_size=12
+    ),
+    st.sampled_from([0, 3, 7]),
+    st.sampled_from([4000, 700]),
+    st.booleans(),
+)
+def test_composing_once_per_set_of_units_gives_each_chat_what_composing_it_alone_gives(
+    items: list[DigestItem], chat_units: dict[int, list[int]], window: int, limit: int, count_later: bool
+) -> None:
+    per_unit = {u: [i for i in items if i.unit_id == u] for u in UNITS}
+    alone = {}
+    for chat, units in chat_units.items():
+        chat_items = [i for u in units for i in per_unit[u]]
+        messages = render_digest(select_digest(chat_items, today=TODAY, window_days=window), limit=limit)
+        if messages:
+            alone[chat] = as_pairs(messages)
+    later: dict[int, int] = {}
+    if count_later:
+        # As storage.digest lists them with listed_until: one-off items after the window only counted.
+        horizon = TODAY + timedelta(days=window)
+        for u in UNITS:
+            later[u] = sum(1 for i in per_unit[u] if not i.recurrence and i.due > horizon)
+            per_unit[u] = [i for i in per_unit[u] if i.recurrence or i.due <= horizon]
+    composed = compose_digests(
+        chat_units, per_unit, later=later, today=TODAY, window_days=window, limit=limit
+    )
+    assert not per_unit  # emptied as it went
+    assert list(composed) == sorted(alone)
+    assert {chat: as_pairs(m) for chat, m in composed.items()} == alone
+
+
+def test_chats_following_the_same_units_share_the_messages_composed_once() -> None:
+    items = [item(1, days(-2)), item(2, days(1), unit_id=2, unit="区民政局"), item(3, days(30))]
+    composer = DigestComposer(today=TODAY)
+    composer.add_unit(1, [i for i in items if i.unit_id == 1])
+    composer.add_unit(2, [i for i in items if i.unit_id == 2])
+    both = composer.messages([1, 2])
+    assert composer.messages((2, 1, 2)) is both
+    assert as_pairs(both) == as_pairs(render_digest(select_digest(items, today=TODAY)))
+    assert composer.messages([1]) is not both and composer.messages([3]) == []
+    composed = compose_digests({7: [1, 2], 8: [2, 1], 9: [1]}, {1: items[::2], 2: items[1:2]}, today=TODAY)
+    assert composed[7] == composed[8] and all(a is b for a, b in zip(composed[7], composed[8], strict=True))
+    assert composed[9] != composed[7]

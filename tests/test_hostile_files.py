@@ -249,3 +249,32 @@ def test_read_plan_takes_the_limits_it_is_given() -> None:
 
     with pytest.raises(DocumentError, match=r"（读取超过 0\.5 秒）$"):
         read_plan(hostile.slow_pdf(), filename="slow.pdf", limits=ReadLimits(seconds=0.5))
+
+
+def test_a_stopping_process_ends_its_reading_children_at_once() -> None:
+    """SIGTERM must not wait behind a 30-second read: stop_readers ends the children now."""
+    import threading
+
+    from duban import reading
+
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            read_bounded(hostile.slow_pdf(), "slow.pdf", limits=ReadLimits(seconds=30))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=read)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not reading._RUNNING and time.monotonic() < deadline:
+        time.sleep(0.02)
+    started = time.monotonic()
+    try:
+        reading.stop_readers()
+        worker.join(timeout=10)
+    finally:
+        reading.stopping.clear()
+    assert time.monotonic() - started < 3 and not worker.is_alive()
+    assert isinstance(outcome[0], DocumentError) and "服务正在停止" in str(outcome[0])

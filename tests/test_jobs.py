@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from bot_harness import AFTER_DIGEST, BEFORE_DIGEST, SH, TODAY, Clock, import_plan, make_context, running, say
 from botapi import FakeTelegram
-from telegram.ext import Application
+from sqlalchemy import Engine
+from telegram.ext import Application, Job, JobQueue
 
-from core.digest import DigestItem
+from core.digest import DigestItem, compose_digests, render_digest, select_digest
+from core.units import UnitDirectory
 from core.workdays import WorkCalendar
 from duban.context import AppContext
-from jobs.digest import JOB_NAME, compose_items, deliver_digests, sends_today
+from jobs.digest import JOB_NAME, compose, compose_items, deliver_digests, sends_today
 from storage import ledger, subscriptions
 from storage.db import session_scope
+from storage.digest import followed_units, group_routes_for, open_items
+from storage.models import (
+    AssignmentRow,
+    CompletionRow,
+    PlanRow,
+    ProgressNoteRow,
+    SubscriptionRow,
+    TaskRow,
+    UnitRow,
+)
 
 pytestmark = pytest.mark.slow  # the digest job sending through the local Bot API server
 
@@ -63,8 +77,20 @@ def delivery_status(ctx: AppContext, chat: int, day: date = TODAY) -> tuple[str,
         return (row.status, row.attempts, row.last_error) if row else None
 
 
+def queue(app: Application) -> JobQueue:
+    """The application's job queue (the job-queue extra is installed)."""
+    assert app.job_queue is not None
+    return app.job_queue
+
+
+def next_run(job: Job) -> datetime:
+    """When a scheduled job runs next."""
+    assert job.next_t is not None
+    return job.next_t
+
+
 async def run_job(app: Application) -> None:
-    [job] = app.job_queue.get_jobs_by_name(JOB_NAME)
+    [job] = queue(app).get_jobs_by_name(JOB_NAME)
     await job.run(app)
 
 
@@ -72,7 +98,7 @@ async def test_job_is_a_cron_at_the_configured_time_with_grace_and_coalescing(
     fake: FakeTelegram, ctx: AppContext
 ) -> None:
     async with running(ctx, fake, Clock(BEFORE_DIGEST)) as app:
-        [job] = app.job_queue.get_jobs_by_name(JOB_NAME)
+        [job] = queue(app).get_jobs_by_name(JOB_NAME)
         trigger = job.job.trigger
         assert isinstance(trigger, CronTrigger)
         assert (str(trigger.fields[5]), str(trigger.fields[6])) == ("9", "0")  # hour, minute
@@ -80,7 +106,7 @@ async def test_job_is_a_cron_at_the_configured_time_with_grace_and_coalescing(
         assert (job.job.misfire_grace_time, job.job.coalesce, job.job.max_instances) == (3600, True, 1)
         assert job.job.next_run_time.timetz() == time(9, 0, tzinfo=job.job.next_run_time.tzinfo)
         # Started before 09:00: no catch-up run.
-        assert app.job_queue.get_jobs_by_name(f"{JOB_NAME}_catch_up") == ()
+        assert queue(app).get_jobs_by_name(f"{JOB_NAME}_catch_up") == ()
 
 
 @pytest.mark.parametrize(
@@ -205,9 +231,9 @@ async def test_a_failed_chat_is_retried_later_the_same_day_only(fake: FakeTelegr
     async with running(ctx, fake, Clock(BEFORE_DIGEST)) as app:
         app.bot_data["clock"] = clock
         await run_job(app)
-        [retry] = app.job_queue.get_jobs_by_name(f"{JOB_NAME}_retry")
+        [retry] = queue(app).get_jobs_by_name(f"{JOB_NAME}_retry")
         assert retry.data == (TODAY, [CHATS[0]])
-        assert 14 * 60 < (retry.next_t - datetime.now(SH)).total_seconds() <= 15 * 60
+        assert 14 * 60 < (next_run(retry) - datetime.now(SH)).total_seconds() <= 15 * 60
         clock.now = datetime(2026, 3, 5, 0, 5, tzinfo=SH)  # after midnight: too late for yesterday's digest
         await retry.run(app)
         assert digests_in(fake, CHATS[0]) == []
@@ -251,17 +277,140 @@ async def test_a_database_outage_at_digest_time_still_delivers_every_digest_that
         await run_job(app)
         delays = []
         for attempt in range(failing_runs):
-            [retry] = app.job_queue.get_jobs_by_name(f"{JOB_NAME}_db_retry")
-            delays.append(round((retry.next_t - datetime.now(SH)).total_seconds()))
+            [retry] = queue(app).get_jobs_by_name(f"{JOB_NAME}_db_retry")
+            delays.append(round((next_run(retry) - datetime.now(SH)).total_seconds()))
             assert retry.data == (TODAY, None, attempt + 1)
             if attempt == failing_runs - 1:
                 outage["on"] = False  # the database is back
             retry.schedule_removal()
             await retry.run(app)
-        assert not app.job_queue.get_jobs_by_name(f"{JOB_NAME}_db_retry")
+        assert not queue(app).get_jobs_by_name(f"{JOB_NAME}_db_retry")
     event.remove(ctx.engine, "before_cursor_execute", refuse)
     expected = [min(DB_RETRY_FIRST_SECONDS * 2**n, DB_RETRY_MAX_SECONDS) for n in range(failing_runs)]
     assert all(abs(d - e) <= 2 for d, e in zip(delays, expected, strict=True)), delays
     for chat in CHATS:
         assert len(digests_in(fake, chat)) == 1
         assert delivery_status(ctx, chat)[0] == "sent"  # type: ignore[index]
+
+
+def fill_district(engine: Engine, seed: int) -> None:
+    """A random district: units of each kind and three group names, tasks one-off, recurring or in dated steps,
+    assigned directly and through groups (a unit often both ways), completions, occurrences done, notes, and
+    chats following one to three units (many the same ones; one follows a group name itself)."""
+    rnd = random.Random(seed)
+    now = datetime(2026, 3, 1, 8, 0, tzinfo=SH)
+    kinds = ("department", "town", "street")
+    units = [UnitRow(id=u, name=f"单位{u}", kind=kinds[u % 3], is_group=False) for u in range(1, 31)]
+    groups = [
+        UnitRow(id=100 + g, name=n, kind="other", is_group=True)
+        for g, n in enumerate(("各单位", "区政府各部门", "各街镇"))
+    ]
+    rows: list[Any] = [
+        *units,
+        *groups,
+        PlanRow(id=1, title="计划", layout="table", source_name="p", content_hash="h", imported_at=now),
+    ]
+    for t in range(1, 121):
+        # Dates on and around the window's edges (3 and 7 days) as well as anywhere.
+        due = TODAY + timedelta(days=rnd.choice([rnd.randint(-60, 60), 0, 3, 4, 7, 8]))
+        recurrence = rnd.choice([None] * 6 + ["monthly", "quarterly"])
+        steps = []
+        if recurrence is None and rnd.random() < 0.15:
+            first = TODAY + timedelta(days=rnd.choice([-5, 0, 3, 4, 7, 8, 20]))
+            due = first + timedelta(days=rnd.randint(1, 30))
+            steps = [
+                {"text": "第一步", "due": first.isoformat(), "what": "先办  一半"},
+                {"text": "第二步", "due": due.isoformat(), "what": "办完"},
+            ]
+        rows.append(
+            TaskRow(
+                id=t,
+                plan_id=1,
+                position=t,
+                seq=str(t),
+                category="类",
+                content=f"第{t}项　工作\n及时报送" + "很长" * rnd.choice([0, 0, 40]),
+                deadline_text="x",
+                due=due,
+                kind="recurring" if recurrence else "fixed",
+                recurrence=recurrence,
+                milestones=steps,
+                status=rnd.choice(["active"] * 9 + ["paused"]),
+            )
+        )
+        pairs = {rnd.choice([*range(1, 31), 100, 101, 102]) for _ in range(rnd.randint(1, 4))}
+        for position, unit_id in enumerate(sorted(pairs)):
+            rows.append(
+                AssignmentRow(
+                    task_id=t,
+                    unit_id=unit_id,
+                    position=position,
+                    role=rnd.choice(["lead", "support", "owner"]),
+                )
+            )
+        for unit_id in rnd.sample(range(1, 31), 3):
+            if recurrence:
+                rows.append(
+                    CompletionRow(task_id=t, unit_id=unit_id, done_at=now, occurrence=date(2026, 3, 31))
+                )
+            elif steps:
+                rows.append(
+                    CompletionRow(
+                        task_id=t,
+                        unit_id=unit_id,
+                        done_at=now,
+                        occurrence=date.fromisoformat(steps[0]["due"]),
+                    )
+                )
+            elif rnd.random() < 0.5:
+                rows.append(CompletionRow(task_id=t, unit_id=unit_id, done_at=now))
+        for unit_id in rnd.sample(range(1, 31), 2):
+            day = TODAY - timedelta(days=rnd.randint(0, 12))
+            rows.append(ProgressNoteRow(task_id=t, unit_id=unit_id, text="已  部署", created_at=now, day=day))
+    followed = [[u] for u in range(1, 31)] + [
+        sorted(rnd.sample(range(1, 31), rnd.randint(1, 3))) for _ in range(15)
+    ]
+    for chat, unit_ids in enumerate([*followed, *followed[:10], [101], [102, 5]], start=1):
+        rows += [SubscriptionRow(chat_id=chat, unit_id=u, status="active", created_at=now) for u in unit_ids]
+    rows.append(SubscriptionRow(chat_id=999, unit_id=7, status="pending", created_at=now))
+    with session_scope(engine) as s:
+        for row in rows:
+            s.add(row)
+            s.flush()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(("window", "limit"), [(7, 4000), (3, 900)])
+def test_composing_once_per_set_of_units_gives_every_chat_its_own_digest(
+    engine: Engine, seed: int, window: int, limit: int
+) -> None:
+    fill_district(engine, seed)
+    with session_scope(engine) as s:
+        routes = group_routes_for(s, UnitDirectory.default())
+        per_chat = open_items(s, group_routes=routes)
+        followed = followed_units(s, group_routes=routes, listed_until=TODAY + timedelta(days=window))
+    alone = {}
+    for chat, items in sorted(per_chat.items()):
+        messages = render_digest(select_digest(items, today=TODAY, window_days=window), limit=limit)
+        if messages:
+            alone[chat] = messages
+    assert sum(followed.later.values()) > 0  # items after the window were counted, not listed
+    composed = compose_digests(
+        followed.chat_units,
+        followed.items,
+        later=followed.later,
+        today=TODAY,
+        window_days=window,
+        limit=limit,
+    )
+    assert len(alone) > 30
+    assert composed == alone
+
+
+def test_the_digest_of_one_unit_only_is_what_it_was(ctx: AppContext) -> None:
+    with session_scope(ctx.engine) as s:
+        items = open_items(s, group_routes=ctx.group_routes(s))
+    for unit in (None, "区教育局", "区财政局", "没有这个单位"):
+        expected = compose_items(ctx, items, day=TODAY, unit=unit)
+        assert compose(ctx, day=TODAY, unit=unit) == expected
+        assert bool(expected) == (unit != "没有这个单位")

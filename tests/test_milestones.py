@@ -115,3 +115,18 @@ def test_each_step_is_reminded_and_done_on_its_own(engine: Engine) -> None:
     with session_scope(engine) as s:
         [view] = [v for v in crud.list_tasks(s) if v.id == task_id]
         assert view.status == "done"
+
+
+def test_quarter_target_columns_are_quarterly_steps_and_leaders_no_units() -> None:
+    text = (
+        "2026年某区攻坚任务清单\n序号\t攻坚事项\t具体任务\t责任单位\t责任领导\t二季度\t三季度\t四季度\n"
+        "1\t营商环境\t推进一网通办\t区政务服务办\t张三\t完成方案\t上线试运行\t全面运行\n"
+    )
+    [prepared] = prepare(parse_plan(text))
+    assert [u.name for u in prepared.task.units] == ["区政务服务办"]
+    assert [(m.due, m.what) for m in prepared.milestones] == [
+        (date(2026, 6, 30), "二季度完成方案"),
+        (date(2026, 9, 30), "三季度上线试运行"),
+        (date(2026, 12, 31), "四季度全面运行"),
+    ]
+    assert prepared.deadline.due == date(2026, 12, 31)

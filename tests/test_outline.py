@@ -77,10 +77,10 @@ def test_an_attachment_starts_a_new_outline() -> None:
 @pytest.mark.parametrize(
     ("text", "units", "how"),
     [
-        # A label glued to the item, with the shared prefix left off the later names.
+        # A label glued to the item; the shared prefix the list left off the later names is restored.
         (
             "普法宣传责任单位：局机关党委、法规处，区农业中心",
-            [("局机关党委", "owner"), ("法规处", "owner"), ("区农业中心", "owner")],
+            [("局机关党委", "owner"), ("局法规处", "owner"), ("区农业中心", "owner")],
             "label",
         ),
         # Labels run together: 牵头处室 leads, the other slot supports.

@@ -216,15 +216,17 @@ def test_docx_merged_units_cell_repeats_under_a_new_item() -> None:
 
 
 def test_docx_carried_cells_once_or_repeated_give_the_same_lines() -> None:
-    carried = readers._Carried
+    from core.tables import Carried as carried
+    from core.tables import table_lines
+
     once = [HEADER, ["1", "甲项", "内容一", "区档案馆", "全年"], ["2", "", "内容二", "", "全年"]]
     repeated = [
         HEADER,
         ["1", "甲项", "内容一", "区档案馆", "全年"],
         ["2", carried("甲项"), "内容二", carried("区档案馆"), "全年"],
     ]
-    assert rows(parse_plan("\n".join(readers._table_lines(once)))) == rows(
-        parse_plan("\n".join(readers._table_lines(repeated)))
+    assert rows(parse_plan("\n".join(table_lines(once)))) == rows(
+        parse_plan("\n".join(table_lines(repeated)))
     )
 
 

@@ -105,7 +105,7 @@ def test_summary_per_unit(ctx: AppContext) -> None:
 
 def test_workbook_read_back_cell_by_cell(ctx: AppContext) -> None:
     rows = collect(ctx, today=TODAY)
-    wb = load_workbook(io.BytesIO(workbook_bytes(rows, today=TODAY)))
+    wb = load_workbook(io.BytesIO(workbook_bytes(rows, today=TODAY, tz=ctx.settings.tz)))
     assert wb.sheetnames == ["汇总", "2026年测试区公开工作要点任务分解表"]
     ws = wb["2026年测试区公开工作要点任务分解表"]
     assert [c.value for c in ws[1]] == list(HEADERS)
@@ -122,7 +122,7 @@ def test_workbook_read_back_cell_by_cell(ctx: AppContext) -> None:
         datetime(2026, 3, 20),
         None,
         "已完成",
-        datetime(2026, 3, 25, 2, 0),  # stored in UTC
+        datetime(2026, 3, 25, 10, 0),  # stored in UTC (02:00), shown in [time] timezone (Asia/Shanghai)
         "张三",
         None,
         None,

@@ -73,6 +73,9 @@ def test_database_commands_migrate_once_then_load_no_alembic_or_telegram(tmp_pat
     _, code, first = run_cli(["plans"], tmp_path)  # a new database: migrated, so Alembic is needed once
     assert code == 0
     assert "alembic" in first
+    _, code, first = run_cli(["run"], tmp_path)  # the demo's own new database, migrated once too
+    assert code == 0
+    assert "alembic" in first
     for args in (["plans"], ["tasks", "--format", "json"], ["digest", "--date", "2026-03-27"], ["run"]):
         output, code, modules = run_cli(args, tmp_path)
         assert code == 0, output

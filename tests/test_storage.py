@@ -121,7 +121,15 @@ def test_filter_by_unit_and_plan(engine: Engine) -> None:
         "h2",
     )
     with session_scope(engine) as session:
-        assert [v.content for v in crud.list_tasks(session, unit="区大数据中心")] == ["梳理公开目录"]
+        # The tasks naming the unit, and those of a group that reaches it (各单位 on 检查专栏更新).
+        assert [v.content for v in crud.list_tasks(session, unit="区大数据中心")] == [
+            "梳理公开目录",
+            "检查专栏更新",
+        ]
+        assert [v.content for v in crud.list_tasks(session, unit="区政府办公室")] == [
+            "梳理公开目录",
+            "检查专栏更新",
+        ]
         assert [v.plan_title for v in crud.list_tasks(session, plan_id=2)] == ["另一个计划"]
         assert crud.list_tasks(session, unit="不存在的单位") == []
         names = {u.name: n for u, n in crud.list_units(session)}
