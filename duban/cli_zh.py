@@ -51,10 +51,15 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+def _filled(template: str) -> Callable[[re.Match[str]], str]:
+    """A replacement that fills template with the match's named groups."""
+    return lambda m: template.format(**m.groupdict())
+
+
 def translate(message: str) -> str:
     """A click error message in Chinese where the table knows it (nested parts too)."""
     for hint, text in _HINTS:
-        message = hint.sub(lambda m, text=text: text.format(**m.groupdict()), message)
+        message = hint.sub(_filled(text), message)
     for pattern, text in _ERRORS:
         found = pattern.match(message)
         if found:

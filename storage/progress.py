@@ -148,7 +148,7 @@ def is_done(s: Session, *, task_id: int, unit_id: int, day: date) -> bool:
     if task is not None and task.milestones:
         done = set(
             s.exec(
-                select(CompletionRow.occurrence).where(
+                select(col(CompletionRow.occurrence)).where(
                     CompletionRow.task_id == task_id, CompletionRow.unit_id == unit_id
                 )
             )

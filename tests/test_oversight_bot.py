@@ -266,8 +266,8 @@ async def test_daily_run_escalates_to_lead_units_summarises_for_admins_and_urges
     answer = await say(fake, EDU, "进度：已提交审核", reply_to=urged["message_id"])
     assert answer["text"] == "已记录 #1（区教育局）的进展：已提交审核"
     # A second 催办 the same day is refused (the unit was told already); so is one for a done item.
-    again = fake.press_button(ADMIN, summary["message_id"], urge_callback(2, edu))
-    assert "已向「区教育局」催办 #2" in (await fake.wait_for_answer(again))["text"]
+    second_urge = fake.press_button(ADMIN, summary["message_id"], urge_callback(2, edu))
+    assert "已向「区教育局」催办 #2" in (await fake.wait_for_answer(second_urge))["text"]
     twice = fake.press_button(ADMIN, summary["message_id"], urge_callback(2, edu))
     assert (await fake.wait_for_answer(twice))["text"] == bot_oversight.URGE_ALREADY_TODAY.format(
         unit="区教育局", task=2
