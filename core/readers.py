@@ -1156,7 +1156,7 @@ def _read_html(data: bytes) -> Document:
         )
     text = _XML_DECLARATION.sub("", _HTML_CONTROL.sub("", text))
     if not text.strip():
-        return ""
+        return Document()
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
     root = lxml.html.document_fromstring(text, parser=parser)
     _check_cell_count(root.iter("td", "th"))
