@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from core.digest import RECURRENCE_CN, ROLE_CN
 from core.oversight import COLOUR_CN
@@ -28,6 +27,7 @@ from storage.oversight import STATUS_CN, LedgerRow, UnitSummary, ledger_rows, su
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure  # imported when a chart is drawn: matplotlib is slow to load
+    from openpyxl.worksheet.worksheet import Worksheet
 
 HEADERS: tuple[str, ...] = (
     "序号",
