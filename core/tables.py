@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Literal
+from typing import Literal, get_args
 
 from core.deadlines import extract_phrases
 from core.models import Task
@@ -53,21 +53,7 @@ ColumnRole = Literal[
     "remark",
     "other",
 ]
-ROLES: tuple[ColumnRole, ...] = (
-    "seq",
-    "group",
-    "title",
-    "content",
-    "lead",
-    "support",
-    "units",
-    "leader",
-    "deadline",
-    "milestone",
-    "score",
-    "remark",
-    "other",
-)
+ROLES: tuple[ColumnRole, ...] = get_args(ColumnRole)
 ROLE_NAMES: dict[str, str] = {
     "seq": "序号",
     "group": "分组",

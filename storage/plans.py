@@ -400,21 +400,22 @@ def set_due(
 
 def archive_plan(s: Session, plan_id: int, *, by_name: str | None, now: datetime) -> PlanRow | None:
     """Archive a plan: it keeps its tasks, marks and notes (the record), and sends no more reminders."""
-    row = s.get(PlanRow, plan_id)
-    if row is None:
-        return None
-    row.status, row.archived_at, row.archived_by_name = "archived", now, by_name
-    s.add(row)
-    s.flush()
-    return row
+    return _set_plan_status(s, plan_id, "archived", by_name=by_name, at=now)
 
 
 def restore_plan(s: Session, plan_id: int) -> PlanRow | None:
     """Make an archived plan active again (its reminders resume)."""
+    return _set_plan_status(s, plan_id, "active", by_name=None, at=None)
+
+
+def _set_plan_status(
+    s: Session, plan_id: int, status: str, *, by_name: str | None, at: datetime | None
+) -> PlanRow | None:
+    """Set a plan's status with who archived it and when; None when there is no such plan."""
     row = s.get(PlanRow, plan_id)
     if row is None:
         return None
-    row.status, row.archived_at, row.archived_by_name = "active", None, None
+    row.status, row.archived_at, row.archived_by_name = status, at, by_name
     s.add(row)
     s.flush()
     return row
