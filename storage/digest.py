@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from itertools import chain
+from typing import Any
+from typing import cast as typed
 
 from sqlalchemy import Date, Integer, String, cast, null, union_all
 from sqlalchemy import select as sa_select  # typed for selects of many columns
@@ -173,7 +175,11 @@ def _open_items_of(
             counted.clear()
 
     # Core execution, in batches: the ORM would build every row before the first one is read.
-    rows = chain.from_iterable(s.connection().execute(assignments).partitions(5_000))
+    # Rows of 12 columns have no precise static type across SQLAlchemy/mypy versions: say it once here.
+    rows = typed(
+        Iterable[tuple[Any, ...]],
+        chain.from_iterable(s.connection().execute(assignments).partitions(5_000)),
+    )
     for (
         task_id,
         a_unit,
@@ -281,11 +287,15 @@ def _marks_of(
     done: dict[int, set[int]] = defaultdict(set)
     occurrences: dict[int, dict[int, set[date]]] = defaultdict(lambda: defaultdict(set))
     notes: dict[int, dict[int, tuple[int, str, date]]] = defaultdict(dict)
-    for task_id, unit_id, occurrence, text, day, note_id in s.execute(union_all(completions, notes_query)):
+    note_rows = typed(
+        Iterable[tuple[int, int, date | None, str | None, date | None, int | None]],
+        s.execute(union_all(completions, notes_query)),
+    )
+    for task_id, unit_id, occurrence, text, day, note_id in note_rows:
         if note_id is not None:
             task_notes = notes[task_id]
             if unit_id not in task_notes or task_notes[unit_id][0] < note_id:
-                task_notes[unit_id] = (note_id, text, _day(day))
+                task_notes[unit_id] = (note_id, text or "", _day(day))
         elif _day(occurrence) == ONCE:
             done[task_id].add(unit_id)
         else:
@@ -340,7 +350,9 @@ def followed_units(
         subs = subs.where(col(SubscriptionRow.chat_id).in_(list(chat_ids)))
     chat_units: dict[int, list[int]] = defaultdict(list)
     units: dict[int, UnitInfo] = {}
-    for chat_id, uid, name, kind, is_group in s.execute(subs):
+    for chat_id, uid, name, kind, is_group in typed(
+        Iterable[tuple[int, int, str, str, bool]], s.execute(subs)
+    ):
         chat_units[chat_id].append(uid)
         units[uid] = (name, kind, is_group)
     items, later = _open_items_of(s, units, group_routes, listed_until)
