@@ -9,7 +9,7 @@ from datetime import datetime
 
 from loguru import logger
 from sqlmodel import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     Application,
@@ -69,6 +69,23 @@ def user_name(user: User | None) -> str:
 def is_admin(ctx: AppContext, user: User | None) -> bool:
     """Whether the user is one of the configured admins."""
     return user is not None and user.id in ctx.settings.access.admins
+
+
+async def admin_press(
+    update: Update, context: Context, pattern: re.Pattern[str]
+) -> tuple[CallbackQuery, User, re.Match[str]] | None:
+    """An admin's button press whose data matches pattern; None, the presser told why, otherwise."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return None
+    match = pattern.fullmatch(query.data or "")
+    if match is None:
+        await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
+        return None
+    if not is_admin(app_ctx(context), user):
+        await query.answer(texts.ADMIN_ONLY, show_alert=True)
+        return None
+    return query, user, match
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
@@ -259,15 +276,10 @@ async def request_cmd(update: Update, context: Context) -> None:
 async def on_unit_request_button(update: Update, context: Context) -> None:
     """An admin adds a requested unit with its kind (the chat is subscribed and told), or declines it."""
     ctx = app_ctx(context)
-    query, user = update.callback_query, update.effective_user
-    assert query is not None
-    match = UNIT_REQUEST_DATA.fullmatch(query.data or "")
-    if match is None or user is None:
-        await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
+    press = await admin_press(update, context, UNIT_REQUEST_DATA)
+    if press is None:
         return
-    if not is_admin(ctx, user):
-        await query.answer(texts.ADMIN_ONLY, show_alert=True)
-        return
+    query, user, match = press
     kind = None if match.group(2) == "no" else match.group(2)
     with session_scope(ctx.engine) as s:
         decided = subscriptions.decide_unit_request(

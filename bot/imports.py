@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.handlers import Context, app_ctx, is_admin, now, parse_task_number, reply, user_name
+from bot.handlers import Context, admin_press, app_ctx, is_admin, now, parse_task_number, reply, user_name
 from bot.keyboards import mark_done_in_text, without_button
 from core.deadlines import parse_user_date, review_reason
 from core.digest import RECURRENCE_CN, date_cn, tg_len, weekday_cn
@@ -612,16 +612,10 @@ async def _tick_in_list(message: object, task_id: int, buttons: list[str]) -> No
 
 async def on_review_button(update: Update, context: Context) -> None:
     """A suggested date under /review: set it, tick the item and drop its button."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
+    press = await admin_press(update, context, REVIEW_DATA)
+    if press is None:
         raise ApplicationHandlerStop
-    match = REVIEW_DATA.fullmatch(query.data or "")
-    if match is None:
-        await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
-        raise ApplicationHandlerStop
-    if not is_admin(app_ctx(context), user):
-        await query.answer(texts.ADMIN_ONLY, show_alert=True)
-        raise ApplicationHandlerStop
+    query, user, match = press
     task_id = int(match.group(1))
     try:
         due = datetime.strptime(match.group(2), "%Y%m%d").date()
@@ -646,17 +640,11 @@ async def on_review_button(update: Update, context: Context) -> None:
 
 async def on_decide_button(update: Update, context: Context) -> None:
     """确认 / 不是任务 under /review: decide a 待确认 task, tick it and drop its buttons."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
+    press = await admin_press(update, context, DECIDE_DATA)
+    if press is None:
         raise ApplicationHandlerStop
-    match = DECIDE_DATA.fullmatch(query.data or "")
-    if match is None:
-        await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
-        raise ApplicationHandlerStop
+    query, user, match = press
     ctx = app_ctx(context)
-    if not is_admin(ctx, user):
-        await query.answer(texts.ADMIN_ONLY, show_alert=True)
-        raise ApplicationHandlerStop
     task_id, confirm = int(match.group(1)), match.group(2) == "c"
     with session_scope(ctx.engine) as s:
         row = plans.decide_task(
