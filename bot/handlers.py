@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from loguru import logger
 from sqlmodel import Session
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     Application,
@@ -17,12 +16,22 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot import texts
+from bot.common import (
+    Context,
+    admin_press,
+    app_ctx,
+    edit_choice,
+    is_admin,
+    now,
+    parse_task_number,
+    reply,
+    user_name,
+)
 from bot.keyboards import (
     choice_keyboard,
     decision_keyboard,
@@ -39,61 +48,10 @@ from storage.db import session_scope
 from storage.digest import items_by_unit, open_items
 from storage.models import UnitRow
 
-Context = ContextTypes.DEFAULT_TYPE
 MAX_UNIT_BUTTONS = 60
-# Task and plan numbers typed by people; longer ones overflow SQLite's INTEGER instead of finding nothing.
-MAX_NUMBER_DIGITS = 9
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-
-
-def app_ctx(context: Context) -> AppContext:
-    """The AppContext stored in bot_data by build_application."""
-    return context.bot_data["ctx"]
-
-
-def now(context: Context) -> datetime:
-    """The current time from the application's clock (tests fix it)."""
-    clock: Callable[[], datetime] = context.bot_data["clock"]
-    return clock()
-
-
-def user_name(user: User | None) -> str:
-    """A readable name for logs and admins."""
-    if user is None:
-        return "未知用户"
-    return user.full_name + (f"（@{user.username}）" if user.username else "")
-
-
-def is_admin(ctx: AppContext, user: User | None) -> bool:
-    """Whether the user is one of the configured admins."""
-    return user is not None and user.id in ctx.settings.access.admins
-
-
-async def admin_press(
-    update: Update, context: Context, pattern: re.Pattern[str]
-) -> tuple[CallbackQuery, User, re.Match[str]] | None:
-    """An admin's button press whose data matches pattern; None, the presser told why, otherwise."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return None
-    match = pattern.fullmatch(query.data or "")
-    if match is None:
-        await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
-        return None
-    if not is_admin(app_ctx(context), user):
-        await query.answer(texts.ADMIN_ONLY, show_alert=True)
-        return None
-    return query, user, match
-
-
-async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
-    """Answer in the chat the update came from."""
-    chat = update.effective_chat
-    if chat is None:
-        return None
-    return await chat.send_message(text, reply_markup=markup)
 
 
 def subscribable_names(ctx: AppContext, s: Session) -> list[str]:
@@ -434,13 +392,6 @@ async def tasks_cmd(update: Update, context: Context) -> None:
 # ------------------------------------------------------------------------------------------ marking done
 
 
-def parse_task_number(arg: str) -> int | None:
-    """12, #12, ＃１２ → 12; None for anything else, also for more digits than any stored id has."""
-    digits = arg.strip().lstrip("#＃")
-    # isdecimal, not isdigit: int() refuses superscripts like ², which isdigit accepts.
-    return int(digits) if digits.isdecimal() and len(digits) <= MAX_NUMBER_DIGITS else None
-
-
 async def mark(
     context: Context, chat_id: int, user: User, task_id: int, unit_id: int, note: str | None
 ) -> tuple[str, str, str]:
@@ -702,15 +653,6 @@ async def on_button(update: Update, context: Context) -> None:
         await edit_choice(query.message, do_unsubscribe(ctx, chat.id, unit))
     else:
         await decide(update, context, ids[0], approve=action == "a")
-
-
-async def edit_choice(message: object, text: str) -> None:
-    """Replace a chooser message's text and drop its buttons, so it cannot be pressed twice by mistake."""
-    if isinstance(message, Message):
-        try:
-            await message.edit_text(text)
-        except BadRequest as exc:
-            logger.debug("选择消息未能更新：{}", exc.message)
 
 
 async def decide(update: Update, context: Context, sub_id: int, *, approve: bool) -> None:

@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.handlers import Context, admin_press, app_ctx, is_admin, now, parse_task_number, reply, user_name
+from bot.common import Context, admin_press, app_ctx, is_admin, now, parse_task_number, reply, user_name
 from bot.keyboards import mark_done_in_text, without_button
 from core.deadlines import parse_user_date, review_reason
 from core.digest import RECURRENCE_CN, date_cn, tg_len, weekday_cn

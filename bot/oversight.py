@@ -21,7 +21,7 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.handlers import Context, app_ctx, edit_choice, is_admin, now, parse_task_number, reply, user_name
+from bot.common import Context, app_ctx, edit_choice, is_admin, now, parse_task_number, reply, user_name
 from core.deadlines import parse_user_date
 from core.digest import date_cn, short_text
 from duban.context import AppContext
