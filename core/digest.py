@@ -26,6 +26,8 @@ TELEGRAM_LIMIT = 4096
 # Telegram refuses inline keyboards beyond about 100 buttons; a digest message carries one button per item.
 MAX_ITEMS_PER_MESSAGE = 50
 CONTENT_CHARS = 60
+# A task name before its content (`按时发布政府信息公开年报：根据法定期限…`) is cut to this many characters.
+NAME_CHARS = 16
 CALLBACK_MAX_BYTES = 64
 T = TypeVar("T")
 
@@ -52,6 +54,7 @@ class DigestItem:
     unit: str
     role: str
     seq: str
+    # The task as shown: 任务名称：内容 when the plan names it (headline), else its content.
     content: str
     due: date
     plan_title: str
@@ -258,6 +261,18 @@ def short_text(text: str, limit: int = CONTENT_CHARS) -> str:
     # whitespace to be what str.isspace says (every code point checked in tests/test_digest_core.py).
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: max(limit - 1, 1)] + "…"
+
+
+def headline(name: str, content: str, *, name_chars: int = NAME_CHARS) -> str:
+    """任务名称：内容 — the task as a line shows it, so `根据法定期限按时发布…` says what is published.
+
+    name is the task's name or the heading it sits under (TaskRow.category); it is left out when empty or
+    when the content already opens with it, and cut to name_chars.
+    """
+    name = " ".join(name.split()).rstrip("：:；;，,。 ")
+    if not name or " ".join(content.split()).startswith(name):
+        return content
+    return f"{short_text(name, name_chars)}：{content}"
 
 
 def item_line(

@@ -23,7 +23,7 @@ from sqlalchemy import Date, Integer, String, cast, null, union_all
 from sqlalchemy import select as sa_select  # typed for selects of many columns
 from sqlmodel import Session, col, select
 
-from core.digest import DigestItem
+from core.digest import DigestItem, headline
 from core.oversight import current_step
 from core.units import UnitDirectory
 from storage.models import (
@@ -129,6 +129,7 @@ def _open_items_of(
             col(UnitRow.is_group),
             col(TaskRow.seq),
             col(TaskRow.content),
+            col(TaskRow.category),
             col(TaskRow.due),
             col(TaskRow.kind),
             col(TaskRow.recurrence),
@@ -175,7 +176,7 @@ def _open_items_of(
             counted.clear()
 
     # Core execution, in batches: the ORM would build every row before the first one is read.
-    # Rows of 12 columns have no precise static type across SQLAlchemy/mypy versions: say it once here.
+    # Rows of 13 columns have no precise static type across SQLAlchemy/mypy versions: say it once here.
     rows = typed(
         Iterable[tuple[Any, ...]],
         chain.from_iterable(s.connection().execute(assignments).partitions(5_000)),
@@ -187,7 +188,8 @@ def _open_items_of(
         a_name,
         a_is_group,
         seq,
-        content,
+        task_content,
+        category,
         due,
         kind,
         recurrence,
@@ -202,6 +204,7 @@ def _open_items_of(
             task_done = done.get(task_id, ())
             task_occurrences = occurrences.get(task_id, {})
             task_notes = notes.get(task_id, {})
+            content = headline(category, task_content)
             steps = json.loads(raw_steps) if raw_steps and raw_steps != "[]" else None
             task_later = listed_until is not None and not recurrence and not steps and due > listed_until
         reached = route_cache.get(a_unit)

@@ -82,7 +82,7 @@ def test_run_without_a_token_says_what_to_set_and_shows_todays_digests(workdir: 
             [
                 "县政府办公室",
                 "📋 督办提醒 · 3月27日 周五（共2项待办）",
-                "#1 🔵蓝 完成县政府门户网站",
+                "#1 🔵蓝 公开平台建设：完成县政府门户网站",
                 "还有4天",
             ],
             ["不是工作日"],

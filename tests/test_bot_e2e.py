@@ -217,9 +217,13 @@ async def test_digest_for_a_fixed_date_has_sections_content_and_buttons(
     assert text.startswith("📋 督办提醒 · 3月4日 周三（共4项待办）")
     sections = [line for line in text.splitlines() if line.startswith(("⚠️", "📌", "🗓"))]
     assert sections == ["⚠️ 已逾期（1项）", "📌 今日到期（1项）", "🗓 7日内到期（2项）"]
-    assert "#1 🔴红 更新开放平台的数据目录说明 — 区教育局（负责）· 截止 2月28日 周六 · 逾期4天" in text
-    assert "#2 🟡黄 公布本年度数据开放预算安排 — 区教育局（配合）· 截止 3月4日 周三 · 今天到期" in text
-    assert "#3 🟡黄 组织一次开放数据使用培训 — 区教育局（负责）· 截止 3月6日 周五 · 还有2天" in text
+    assert (
+        "#1 🔴红 开放平台：更新开放平台的数据目录说明 — 区教育局（负责）· 截止 2月28日 周六 · 逾期4天" in text
+    )
+    assert (
+        "#2 🟡黄 开放平台：公布本年度数据开放预算安排 — 区教育局（配合）· 截止 3月4日 周三 · 今天到期" in text
+    )
+    assert "#3 🟡黄 开放平台：组织一次开放数据使用培训 — 区教育局（负责）· 截止 3月6日 周五 · 还有2天" in text
     assert "#4" not in text  # 区政府办公室's own task
     edu = unit_id(ctx, "区教育局")
     assert fake.buttons(message) == [(f"✅ 完成 #{t}", done_callback(t, edu)) for t in (1, 2, 3, 5)]
@@ -255,7 +259,7 @@ async def test_done_by_button_edits_the_digest_and_twice_is_harmless(
     query = fake.press_button(OFFICER, message["message_id"], done_callback(2, edu))
     assert (await fake.wait_for_answer(query))["text"] == texts.CALLBACK_DONE
     after = await edited(fake, OFFICER, message["message_id"], 1)
-    assert "✅ #2 🟡黄 公布本年度数据开放预算安排" in after["text"]
+    assert "✅ #2 🟡黄 开放平台：公布本年度数据开放预算安排" in after["text"]
     assert [d for _, d in fake.buttons(after)] == [done_callback(t, edu) for t in (1, 3, 5)]
     assert done_pairs(ctx) == {(2, edu)}
     # The old keyboard pressed again (a second device): already done, nothing changes.

@@ -26,6 +26,7 @@ from core.digest import (
     date_cn,
     days_left_text,
     done_callback,
+    headline,
     item_line,
     make_callback,
     parse_callback,
@@ -632,3 +633,25 @@ def test_chats_following_the_same_units_share_the_messages_composed_once() -> No
     composed = compose_digests({7: [1, 2], 8: [2, 1], 9: [1]}, {1: items[::2], 2: items[1:2]}, today=TODAY)
     assert composed[7] == composed[8] and all(a is b for a, b in zip(composed[7], composed[8], strict=True))
     assert composed[9] != composed[7]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "shown"),
+    [
+        # The seed's row 8: a content that does not say what is published gets its task name in front.
+        (
+            "按时发布政府信息公开年报",
+            "根据法定期限按时发布",
+            "按时发布政府信息公开年报：根据法定期限按时发布",
+        ),
+        ("", "做好政策解读", "做好政策解读"),  # no name
+        ("  \n", "做好政策解读", "做好政策解读"),  # blank name
+        ("政策解读", "政策解读要及时", "政策解读要及时"),  # the content already opens with it
+        ("政策 解读", "政策解读要及时", "政策 解读：政策解读要及时"),  # not the same words, so kept
+        ("决策公开：", "推进决策预公开", "决策公开：推进决策预公开"),  # its own colon is not doubled
+        ("一二三四五六七八九十一二三四五六七", "内容", "一二三四五六七八九十一二三四五…：内容"),  # cut to 16
+        ("重点领域\n信息公开", "发布", "重点领域 信息公开：发布"),  # one line
+    ],
+)
+def test_headline(name: str, content: str, shown: str) -> None:
+    assert headline(name, content) == shown

@@ -120,7 +120,7 @@ async def test_progress_by_reply_and_command_shows_in_digest_and_turns_yellow_bl
     # The next day's digest: #3 is blue with its note; /tasks shows the note too.
     nxt = await digest(app, ctx, fake, EDU, date(2026, 3, 5))
     assert line_of(nxt["text"], 3) == (
-        "#3 🔵蓝 组织一次开放数据使用培训 — 区教育局（负责）· 截止 3月6日 周五 · 还有1天"
+        "#3 🔵蓝 开放平台：组织一次开放数据使用培训 — 区教育局（负责）· 截止 3月6日 周五 · 还有1天"
         " · 进度（3月4日）：已联系讲师，场地已落实"
     )
     listing = await say(fake, EDU, "/tasks")
@@ -234,7 +234,9 @@ async def test_daily_run_escalates_to_lead_units_summarises_for_admins_and_urges
     assert set(report.escalation) == {FIN}
     [notice] = [m for m in fake.sent(FIN) if m["text"].startswith("🔴 牵头事项逾期提醒")]
     items = [line for line in notice["text"].splitlines() if line.startswith("#")]
-    assert items == ["#2 🔴红 公布本年度数据开放预算安排 — 区教育局（配合）· 截止 3月4日 周三 · 逾期1天"]
+    assert items == [
+        "#2 🔴红 开放平台：公布本年度数据开放预算安排 — 区教育局（配合）· 截止 3月4日 周三 · 逾期1天"
+    ]
     # The admins' summary, grouped by unit, with one 催办 button per overdue item.
     assert set(report.overdue) == {ADMIN}
     [summary] = [m for m in fake.sent(ADMIN) if m["text"].startswith("🔴 逾期事项汇总")]
@@ -290,7 +292,7 @@ async def test_checkin_asks_units_with_year_long_items_once_per_quarter(
     report = await run_oversight(app.bot, ctx, day=date(2026, 3, 25), clock=lambda: AFTER_DIGEST)
     assert set(report.checkin) == {FIN}  # only 区财政局 has a 全年 item (#7)
     [ask] = [m for m in fake.sent(FIN) if m["text"].startswith("📝 季度进展填报")]
-    assert "#7 持续做好依申请公开的答复工作 — 区财政局（负责）· 截止 12月31日" in ask["text"]
+    assert "#7 专栏维护：持续做好依申请公开的答复工作 — 区财政局（负责）· 截止 12月31日" in ask["text"]
     again = await run_oversight(app.bot, ctx, day=date(2026, 3, 27), clock=lambda: AFTER_DIGEST)
     assert again.checkin == {}  # once per quarter
     answer = await say(fake, FIN, "进度：一季度共答复申请12件", reply_to=ask["message_id"])

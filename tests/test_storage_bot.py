@@ -264,6 +264,8 @@ def test_items_by_unit_without_subscriptions(s: Session) -> None:
     got = items_by_unit(s, group_routes=ROUTES, unit_ids=[ids["西山街道"], ids["区民政局"]])
     assert [i.task_id for i in got[ids["西山街道"]]] == [2, 4]
     assert [i.task_id for i in got[ids["区民政局"]]] == [2, 6, 1, 3]
+    # Lines say what the task is: its name (category) before its content.
+    assert {i.content for i in got[ids["西山街道"]]} == {"c：任务2", "c：任务4"}
 
 
 def test_open_items_runs_three_selects(engine: Engine) -> None:
