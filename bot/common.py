@@ -12,7 +12,7 @@ from datetime import datetime
 
 from loguru import logger
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -85,3 +85,13 @@ async def edit_choice(message: object, text: str) -> None:
             await message.edit_text(text)
         except BadRequest as exc:
             logger.debug("选择消息未能更新：{}", exc.message)
+
+
+async def notify_admins(context: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Send text (with its buttons) to every configured admin, in id order."""
+    for admin in sorted(app_ctx(context).settings.access.admins):
+        try:
+            await context.bot.send_message(admin, text, reply_markup=markup)
+        except (Forbidden, BadRequest) as exc:
+            # An admin who never opened a chat with the bot cannot be written to; the others still are.
+            logger.warning("无法通知管理员 {}：{}", admin, exc.message)

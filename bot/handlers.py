@@ -27,6 +27,7 @@ from bot.common import (
     app_ctx,
     edit_choice,
     is_admin,
+    notify_admins,
     now,
     parse_task_number,
     reply,
@@ -172,12 +173,7 @@ async def do_subscribe(update: Update, context: Context, unit_id: int) -> str:
     request = texts.ADMIN_REQUEST.format(
         user=user_name(user), user_id=user.id, chat=chat.title or chat.id, unit=unit_name
     )
-    for admin in sorted(access.admins):
-        try:
-            await context.bot.send_message(admin, request, reply_markup=decision_keyboard(sub_id))
-        except (Forbidden, BadRequest) as exc:
-            # An admin who never opened a chat with the bot cannot be written to; the others still are.
-            logger.warning("无法通知管理员 {}：{}", admin, exc.message)
+    await notify_admins(context, request, decision_keyboard(sub_id))
     logger.info("订阅申请 #{}：聊天 {} → {}", sub_id, chat.id, unit_name)
     return text
 
@@ -223,11 +219,7 @@ async def request_cmd(update: Update, context: Context) -> None:
         for kind, label in (*texts.KIND_CN.items(), ("no", "不添加"))
     ]
     markup = InlineKeyboardMarkup([buttons[:3], buttons[3:]])
-    for admin in sorted(admins):
-        try:
-            await context.bot.send_message(admin, text, reply_markup=markup)
-        except (Forbidden, BadRequest) as exc:
-            logger.warning("无法通知管理员 {}：{}", admin, exc.message)
+    await notify_admins(context, text, markup)
     logger.info("单位申请 #{}：聊天 {} 申请添加 {}", request_id, chat.id, name)
 
 

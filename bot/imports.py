@@ -379,18 +379,13 @@ def result_text(result: plans.StoreResult, pending: PendingImport) -> str:
 
 async def on_import_button(update: Update, context: Context) -> None:
     """导入 / 取消 / 用今天 under a preview."""
-    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
-    if query is None or chat is None or user is None:
+    chat = update.effective_chat
+    press = await admin_press(update, context, IMPORT_DATA)
+    if press is None or chat is None:
         raise ApplicationHandlerStop
-    match = IMPORT_DATA.fullmatch(query.data or "")
-    if match is None:
-        await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
-        raise ApplicationHandlerStop
+    query, user, match = press
     action, key = match.groups()
     ctx = app_ctx(context)
-    if not is_admin(ctx, user):
-        await query.answer(texts.ADMIN_ONLY, show_alert=True)
-        raise ApplicationHandlerStop
     pending = current(context, key)
     if pending is None or pending.chat_id != chat.id:
         await query.answer(EXPIRED, show_alert=True)

@@ -21,7 +21,17 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.common import Context, app_ctx, edit_choice, is_admin, now, parse_task_number, reply, user_name
+from bot.common import (
+    Context,
+    app_ctx,
+    edit_choice,
+    is_admin,
+    notify_admins,
+    now,
+    parse_task_number,
+    reply,
+    user_name,
+)
 from core.deadlines import parse_user_date
 from core.digest import date_cn, short_text
 from duban.context import AppContext
@@ -250,16 +260,9 @@ async def request_extension(update: Update, context: Context) -> str:
         "user": user_name(user),
         "reason": reason,
     }
-    admins = sorted(ctx.settings.access.admins)
-    for admin in admins:
-        try:
-            await context.bot.send_message(
-                admin, EXTEND_REQUEST.format(**fields), reply_markup=decision_keyboard(ext_id)
-            )
-        except (Forbidden, BadRequest) as exc:
-            logger.warning("无法通知管理员 {}：{}", admin, exc.message)
+    await notify_admins(context, EXTEND_REQUEST.format(**fields), decision_keyboard(ext_id))
     logger.info("延期申请 #{}：#{} {} → {}（聊天 {}）", ext_id, task_id, old, new_due, chat.id)
-    return EXTEND_SENT.format(**fields) + ("" if admins else EXTEND_NO_ADMINS)
+    return EXTEND_SENT.format(**fields) + ("" if ctx.settings.access.admins else EXTEND_NO_ADMINS)
 
 
 async def decide_extension(update: Update, context: Context, ext_id: int, *, approve: bool) -> None:

@@ -23,7 +23,7 @@ from core.digest import RECURRENCE_CN, ROLE_CN
 from core.oversight import COLOUR_CN
 from duban.context import AppContext
 from storage.db import session_scope
-from storage.oversight import STATUS_CN, LedgerRow, UnitSummary, ledger_rows, summarize
+from storage.oversight import STATUS_CN, LedgerRow, UnitSummary, as_aware, ledger_rows, summarize
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure  # imported when a chart is drawn: matplotlib is slow to load
@@ -113,9 +113,7 @@ def row_values(row: LedgerRow, tz: tzinfo = UTC) -> list[object]:
         content += f"（{RECURRENCE_CN.get(row.recurrence, row.recurrence)}）"
     done_at = None
     if row.done_at is not None:
-        # SQLite gives stored times back without their zone: they are UTC.
-        aware = row.done_at if row.done_at.tzinfo is not None else row.done_at.replace(tzinfo=UTC)
-        done_at = aware.astimezone(tz).replace(tzinfo=None, microsecond=0)
+        done_at = as_aware(row.done_at).astimezone(tz).replace(tzinfo=None, microsecond=0)
     return [
         row.seq,
         row.category,

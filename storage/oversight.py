@@ -191,10 +191,10 @@ def record_urge(
 def urged_on(s: Session, *, task_id: int, unit_id: int, day: date, tz: tzinfo) -> bool:
     """Whether unit_id was already urged on task_id on day (the office's calendar day in tz)."""
     rows = s.exec(select(UrgeRow.created_at).where(UrgeRow.task_id == task_id, UrgeRow.unit_id == unit_id))
-    return any(_as_aware(at).astimezone(tz).date() == day for at in rows)
+    return any(as_aware(at).astimezone(tz).date() == day for at in rows)
 
 
-def _as_aware(at: datetime) -> datetime:
+def as_aware(at: datetime) -> datetime:
     """A stored time as an aware one (SQLite gives it back naive, in UTC)."""
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
