@@ -613,8 +613,9 @@ def render_task_list(
     header = f"📋 未完成事项（共{len(ordered)}项，截至{date_cn(today)}）"
     lines = [header]
     size = tg_len(header)
+    renderer = LineRenderer(today=today, content_chars=40, thresholds=thresholds)
     for n, item in enumerate(ordered):
-        line = item_line(item, today=today, content_chars=40, thresholds=thresholds)
+        line = renderer.line(item)
         rest = len(ordered) - n
         tail = f"……另有{rest}项未列出。"
         # Keep room for the tail line in case a later item does not fit.

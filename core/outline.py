@@ -488,11 +488,6 @@ def _subtree_text(node: Node) -> str:
     return "".join(parts)
 
 
-def _has_label(node: Node) -> bool:
-    r = read_node(node.text)
-    return r.how in ("label", "inline")
-
-
 def _confidence(
     r: Reading, units: list[UnitRef], inherited: bool, requirement: bool, heading: str, audience: str
 ) -> tuple[float, tuple[str, ...]]:
@@ -556,6 +551,11 @@ def outline_tasks(text: str, *, audience: str) -> list[OutlineTask]:
     A unit list's elisions are restored (局机关党委、乡村振兴处 → 局乡村振兴处)."""
     w = plan_words()
     out: list[OutlineTask] = []
+    # A node's text is read by its parent's and grandparent's checks and then as a task: read it once.
+    read = cache(read_node)
+
+    def has_label(node: Node) -> bool:
+        return read(node.text).how in ("label", "inline")
 
     def visit(node: Node, excluded: bool, requirement: bool, inherited: list[UnitRef]) -> None:
         excluded = excluded or _starts_with(node.text, w.not_tasks)
@@ -563,7 +563,7 @@ def outline_tasks(text: str, *, audience: str) -> list[OutlineTask]:
         if excluded:
             return
         children = node.children
-        labelled = [c for c in children if _has_label(c) or any(_has_label(g) for g in c.children)]
+        labelled = [c for c in children if has_label(c) or any(has_label(g) for g in c.children)]
         if children and (
             (labelled == [children[-1]] and len(children) > 1 and not children[-1].children)
             or (not labelled and not any(_task_like(c) for c in children))
@@ -572,7 +572,7 @@ def outline_tasks(text: str, *, audience: str) -> list[OutlineTask]:
             take(node, _subtree_text(node), requirement, inherited)
             return
         if children:
-            own = read_node(node.text)
+            own = read(node.text)
             passed = own.units if own.how in ("label", "inline") and not labelled else inherited
             for child in children:
                 visit(child, excluded, requirement, passed)
@@ -581,11 +581,11 @@ def outline_tasks(text: str, *, audience: str) -> list[OutlineTask]:
             take(node, part, requirement, inherited, f"-{k}" if k else "")
 
     def _task_like(node: Node) -> bool:
-        r = read_node(node.text)
+        r = read(node.text)
         return bool(r.how or r.phrases or r.action) and not r.blanks
 
     def take(node: Node, text: str, requirement: bool, inherited: list[UnitRef], suffix: str = "") -> None:
-        r = read_node(text)
+        r = read(text)
         if r.blanks or not r.content:
             return
         if requirement:

@@ -116,12 +116,17 @@ def document_kind(data: bytes, filename: str, *, max_bytes: int | None = None) -
 
 def read_document(data: bytes, filename: str, *, max_bytes: int | None = None) -> str:
     """The plan text of a file in any supported format, or DocumentError with one Chinese sentence."""
-    return document_text(read_blocks(data, filename, max_bytes=max_bytes))
+    return _read(data, filename, max_bytes)[1]
 
 
 def read_blocks(data: bytes, filename: str, *, max_bytes: int | None = None) -> Document:
     """What a file of any supported format holds (core.blocks: lines and tables as the source states them),
     or DocumentError with one Chinese sentence. No reader decides what a table means."""
+    return _read(data, filename, max_bytes)[0]
+
+
+def _read(data: bytes, filename: str, max_bytes: int | None) -> tuple[Document, str]:
+    """The file's blocks and their plan text (made once: it is also the check that there is any text)."""
     kind = document_kind(data, filename, max_bytes=max_bytes)
     reader = _READERS[kind]
     try:
@@ -133,7 +138,7 @@ def read_blocks(data: bytes, filename: str, *, max_bytes: int | None = None) -> 
         raise DocumentError(_broken(kind, exc)) from exc
     if not text.strip():
         raise DocumentError(f"{_KIND_NAMES.get(kind, '文件')}中没有任何文字")
-    return document
+    return document, text
 
 
 def _stopped(what: str) -> DocumentError:
@@ -267,7 +272,6 @@ def _ole_kind(data: bytes, expected: str | None) -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 _CJK_CHAR = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_WS = re.compile(r"[ \t\u00a0\u3000]+")
 
 
 def _join_broken(lines: Iterable[str]) -> str:

@@ -663,7 +663,7 @@ def _tasks_of(rows: list[_Row]) -> list[TableTask]:
     and deadline when the row's own are empty (those units are marked inherited)."""
     tasks: list[TableTask] = []
     title = group = units_text = deadline = ""
-    order: list[str] = []
+    order: dict[str, int] = {}  # group key → its number, in order of first appearance
     keys: list[int] = []
     for row in rows:
         # A new header (a page break) does not reset the carry: its first row may continue a merged cell.
@@ -702,8 +702,7 @@ def _tasks_of(rows: list[_Row]) -> list[TableTask]:
         if not deadline_text and milestones:
             deadline_text = "；".join(f"{h}{t}" for h, t in milestones)
         key = title or group or row.section
-        if key not in order:
-            order.append(key)
+        number = order.setdefault(key, len(order) + 1)
         leaders = tuple(
             n for i in columns.indexes("leader") for n in re.split(r"[\s、，,；;]+", row.cell(i)) if n
         )
@@ -723,7 +722,7 @@ def _tasks_of(rows: list[_Row]) -> list[TableTask]:
                 leaders=leaders,
             )
         )
-        keys.append(order.index(key) + 1)
+        keys.append(number)
     seqs = [t.task.seq for t in tasks]
     if len(set(seqs)) < len(seqs):
         # Numbers that restart under each title or group: the path names the group too (2-1, 2-2).
@@ -731,12 +730,6 @@ def _tasks_of(rows: list[_Row]) -> list[TableTask]:
             if "-" not in t.task.seq:
                 t.task.seq = f"{k}-{t.task.seq}"
     return tasks
-
-
-def parse_table(lines: list[str]) -> list[Task]:
-    """Tasks of a tab-separated task table; prose before it (a notice) and repeated headers are skipped."""
-    reading = read_table(lines)
-    return [t.task for t in reading.tasks] if reading else []
 
 
 def explain_table(lines: Sequence[str | Sequence[str]]) -> list[ColumnMap]:

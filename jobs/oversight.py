@@ -17,7 +17,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, Job
 
-from core.digest import DigestItem, date_cn, item_line, select_digest, short_text, weekday_cn
+from core.digest import DigestItem, LineRenderer, date_cn, select_digest, short_text, weekday_cn
 from core.oversight import checkin_period, escalation_targets, group_by_unit
 from duban.context import AppContext
 from duban.report import ReportError, chart_png, collect, report_caption, report_filename
@@ -89,7 +89,7 @@ def _chunks(header: str, lines: Sequence[str], limit: int = TEXT_LIMIT) -> list[
 def escalation_texts(items: Sequence[DigestItem], *, today: date) -> list[str]:
     """The lead unit's notice of other units' overdue items on the tasks it leads."""
     header = f"🔴 牵头事项逾期提醒 · {date_cn(today)} {weekday_cn(today)}（共{len(items)}项）\n以下事项由贵单位牵头，配合单位已逾期："
-    return _chunks(header, [item_line(i, today=today) for i in items])
+    return _chunks(header, list(map(LineRenderer(today=today).line, items)))
 
 
 def overdue_summary_text(items: Sequence[DigestItem], *, today: date) -> str:
@@ -132,7 +132,7 @@ def checkin_text(items: Sequence[DigestItem], *, period_end: date) -> str:
         "或发送 /progress 编号 进展说明。",
         "",
     ]
-    lines += [item_line(i, today=period_end, thresholds=None) for i in items]
+    lines += map(LineRenderer(today=period_end, thresholds=None).line, items)
     return "\n".join(lines)
 
 
