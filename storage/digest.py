@@ -163,6 +163,7 @@ def _open_items_of(
     task_occurrences: Mapping[int, set[date]] = {}
     task_notes: Mapping[int, tuple[int, str, date]] = {}
     steps: list[dict[str, str]] | None = None
+    step_days: tuple[date, ...] = ()
     task_later = False
 
     def flush() -> None:
@@ -206,6 +207,7 @@ def _open_items_of(
             task_notes = notes.get(task_id, {})
             content = headline(category, task_content)
             steps = json.loads(raw_steps) if raw_steps and raw_steps != "[]" else None
+            step_days = step_dates(steps) if steps else ()
             task_later = listed_until is not None and not recurrence and not steps and due > listed_until
         reached = route_cache.get(a_unit)
         if reached is None:
@@ -234,10 +236,10 @@ def _open_items_of(
             item_due, step = due, None
             if steps:
                 # Dated steps: the first one this unit has not done is the one reminded; none left, done.
-                at = current_step(step_dates(steps), done_days)
+                at = current_step(step_days, done_days)
                 if at is None:
                     continue
-                item_due = date.fromisoformat(steps[at]["due"])
+                item_due = step_days[at]
                 if listed_until is not None and not recurrence and item_due > listed_until:
                     counted.add(uid)
                     continue

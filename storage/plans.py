@@ -426,8 +426,7 @@ def delete_plan(s: Session, plan_id: int) -> int | None:
     row = s.get(PlanRow, plan_id)
     if row is None:
         return None
-    count = len(s.exec(select(TaskRow.id).where(TaskRow.plan_id == plan_id)).all())
-    s.execute(delete(TaskRow).where(col(TaskRow.plan_id) == plan_id))
+    count = s.exec(delete(TaskRow).where(col(TaskRow.plan_id) == plan_id)).rowcount
     s.delete(row)
     s.flush()
     return count

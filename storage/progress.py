@@ -143,17 +143,8 @@ def may_mark(
 
 def is_done(s: Session, *, task_id: int, unit_id: int, day: date) -> bool:
     """Whether unit_id has done task_id as it stands on day (this occurrence, or this dated step)."""
+    # For dated steps that is the first step not done, or the last one when all are: done exactly when all are.
     occurrence = occurrence_on(s, task_id, day, unit_id=unit_id)
-    task = s.get(TaskRow, task_id)
-    if task is not None and task.milestones:
-        done = set(
-            s.exec(
-                select(col(CompletionRow.occurrence)).where(
-                    CompletionRow.task_id == task_id, CompletionRow.unit_id == unit_id
-                )
-            )
-        )
-        return set(step_dates(task.milestones)) <= done
     return (
         s.exec(
             select(CompletionRow.id).where(
