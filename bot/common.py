@@ -7,7 +7,7 @@ helpers, so bot.handlers can register them all without an import circle.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from loguru import logger
@@ -16,6 +16,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.keyboards import mark_done_in_text, without_button
 from duban.context import AppContext
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -95,3 +96,22 @@ async def notify_admins(context: Context, text: str, markup: InlineKeyboardMarku
         except (Forbidden, BadRequest) as exc:
             # An admin who never opened a chat with the bot cannot be written to; the others still are.
             logger.warning("无法通知管理员 {}：{}", admin, exc.message)
+
+
+async def tick_message(message: object, ticks: Sequence[tuple[int, str]], buttons: Iterable[str]) -> None:
+    """Edit a bot message listing items: ✅ before each (task id, unit name) line, the buttons carrying the
+    given data gone; no edit when nothing changes."""
+    if not isinstance(message, Message) or not message.text:
+        return
+    text, markup = message.text, message.reply_markup
+    for task_id, unit in ticks:
+        text = mark_done_in_text(text, task_id, unit)
+    for data in buttons:
+        markup = without_button(markup, data)
+    if text == message.text and markup == message.reply_markup:
+        return
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        # "message is not modified" when two presses race; the edit is cosmetic, what was pressed is stored.
+        logger.debug("消息 {} 未能更新：{}", message.message_id, exc.message)

@@ -31,14 +31,13 @@ from bot.common import (
     now,
     parse_task_number,
     reply,
+    tick_message,
     user_name,
 )
 from bot.keyboards import (
     choice_keyboard,
     decision_keyboard,
-    mark_done_in_text,
     pair_keyboard,
-    without_button,
 )
 from bot.matching import match_unit
 from core.digest import done_callback, parse_callback, parse_done_reply, render_task_list
@@ -75,19 +74,10 @@ def active_units(s: Session, chat_id: int) -> list[UnitRow]:
 
 async def refresh_done(message: object, done: Sequence[tuple[int, int, str]]) -> None:
     """Edit a bot message carrying items: ✅ before each done (task, unit id, unit name) line, its button gone."""
-    if not isinstance(message, Message) or not message.text or not done:
-        return
-    text, markup = message.text, message.reply_markup
-    for task_id, unit_id, unit in done:
-        text = mark_done_in_text(text, task_id, unit)
-        markup = without_button(markup, done_callback(task_id, unit_id))
-    if text == message.text and markup == message.reply_markup:
-        return
-    try:
-        await message.edit_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        # "message is not modified" when two presses race; the edit is cosmetic, the mark is stored.
-        logger.debug("消息 {} 未能更新：{}", message.message_id, exc.message)
+    if done:
+        await tick_message(
+            message, [(t, unit) for t, _, unit in done], [done_callback(t, uid) for t, uid, _ in done]
+        )
 
 
 # ------------------------------------------------------------------------------------------- /start, /help

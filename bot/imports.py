@@ -28,8 +28,17 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.common import Context, admin_press, app_ctx, is_admin, now, parse_task_number, reply, user_name
-from bot.keyboards import mark_done_in_text, without_button
+from bot.common import (
+    Context,
+    admin_press,
+    app_ctx,
+    is_admin,
+    now,
+    parse_task_number,
+    reply,
+    tick_message,
+    user_name,
+)
 from core.deadlines import parse_user_date, review_reason
 from core.digest import RECURRENCE_CN, date_cn, tg_len, weekday_cn
 from core.models import DocumentError, Plan
@@ -591,20 +600,6 @@ async def setdue_cmd(update: Update, context: Context) -> None:
     logger.info("#{} 截止日期设为 {}（管理员 {}）", task_id, due, user_name(user))
 
 
-async def _tick_in_list(message: object, task_id: int, buttons: list[str]) -> None:
-    """Tick task_id in the /review list and drop the given buttons (best effort: the list may be gone)."""
-    if not isinstance(message, Message) or not message.text:
-        return
-    text = mark_done_in_text(message.text, task_id, "")
-    markup = message.reply_markup
-    for data in buttons:
-        markup = without_button(markup, data)
-    try:
-        await message.edit_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        logger.debug("待确认列表未能更新：{}", exc.message)
-
-
 async def on_review_button(update: Update, context: Context) -> None:
     """A suggested date under /review: set it, tick the item and drop its button."""
     press = await admin_press(update, context, REVIEW_DATA)
@@ -628,7 +623,7 @@ async def on_review_button(update: Update, context: Context) -> None:
         await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
         raise ApplicationHandlerStop
     await query.answer(DUE_SET_SHORT.format(task=task_id, date=due.isoformat()))
-    await _tick_in_list(query.message, task_id, [query.data or ""])
+    await tick_message(query.message, [(task_id, "")], [query.data or ""])
     logger.info("#{} 截止日期按建议设为 {}（管理员 {}）", task_id, due, user_name(user))
     raise ApplicationHandlerStop
 
@@ -649,7 +644,7 @@ async def on_decide_button(update: Update, context: Context) -> None:
         await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
         raise ApplicationHandlerStop
     await query.answer((CONFIRMED_SHORT if confirm else DROPPED_SHORT).format(task=task_id))
-    await _tick_in_list(query.message, task_id, [f"rvt:{task_id}:{code}" for code in ("c", "d")])
+    await tick_message(query.message, [(task_id, "")], [f"rvt:{task_id}:{code}" for code in ("c", "d")])
     logger.info("#{} {}（管理员 {}）", task_id, "已确认" if confirm else "标为不是任务", user_name(user))
     raise ApplicationHandlerStop
 

@@ -432,15 +432,14 @@ def plans(ctx_: typer.Context, config: ConfigOption = None) -> None:
 
 def _plan_or_fail(ctx: AppContext, plan_id: int) -> tuple[str, int]:
     """The plan's title and task count, or a clear error when there is no such plan."""
-    from storage import crud
     from storage.db import session_scope
+    from storage.plans import plan_title_and_size
 
     with session_scope(ctx.engine) as session:
-        row = next((p for p in crud.list_plans(session) if p.id == plan_id), None)
-        count = len(crud.list_tasks(session, plan_id=plan_id)) if row is not None else 0
-    if row is None:
+        found = plan_title_and_size(session, plan_id)
+    if found is None:
         raise fail(f"没有编号为 {plan_id} 的计划（duban plans 列出全部计划）")
-    return row.title, count
+    return found
 
 
 @plans_app.command("archive")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from core.deadlines import review_reason, suggested_date
 from core.models import Deadline, Plan, Task, UnitRef, as_flag, as_kind, as_role
@@ -396,6 +396,15 @@ def set_due(
 
 
 # ------------------------------------------------------------------------------------------------ life cycle
+
+
+def plan_title_and_size(s: Session, plan_id: int) -> tuple[str, int] | None:
+    """A plan's title and number of tasks; None when there is no such plan."""
+    row = s.get(PlanRow, plan_id)
+    if row is None:
+        return None
+    count = s.exec(select(func.count()).select_from(TaskRow).where(col(TaskRow.plan_id) == plan_id)).one()
+    return row.title, count
 
 
 def archive_plan(s: Session, plan_id: int, *, by_name: str | None, now: datetime) -> PlanRow | None:
