@@ -383,10 +383,14 @@ def _parse_prose(lines: list[str]) -> list[Task]:
 # ---------------------------------------------------------------------------------------------------------
 
 
+def _tree_text(lines: list[str]) -> str:
+    """The text the outline tree is read from: table lines (two tabs or more) blank, Markdown marks gone."""
+    return "\n".join("" if line.count("\t") >= 2 else MARKUP.sub("", line) for line in lines)
+
+
 def _parse_tree(lines: list[str]) -> list[Task]:
     """Tasks of any numbered plan read as one outline tree (core.outline); table lines are left out."""
-    text = "\n".join("" if line.count("\t") >= 2 else MARKUP.sub("", line) for line in lines)
-    return [found.task for found in outline_tasks(text, audience=DEFAULT_AUDIENCE)]
+    return [found.task for found in outline_tasks(_tree_text(lines), audience=DEFAULT_AUDIENCE)]
 
 
 def detect_tasks(text: str) -> tuple[Layout, list[Task]]:
@@ -510,8 +514,7 @@ def explain_plan(text: str, *, year: int | None = None, issued: date | None = No
     """What parse_plan makes of a text and why, without storing anything; never raises DocumentError."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     columns = [line for column_map in table_maps(text) for line in column_map.explain()]
-    tree_text = "\n".join("" if line.count("\t") >= 2 else MARKUP.sub("", line) for line in lines)
-    levels = outline_levels(tree_text)
+    levels = outline_levels(_tree_text(lines))
     try:
         plan = parse_plan(text, year=year, issued=issued)
     except DocumentError as exc:

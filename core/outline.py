@@ -30,7 +30,7 @@ from importlib import resources
 
 from core.deadlines import cn_to_int, extract_phrases
 from core.models import Task, UnitRef
-from core.units import split_units, unit_norms
+from core.units import longest_first, split_units, unit_norms
 
 # ---------------------------------------------------------------------------------------------------------
 # Vocabulary
@@ -54,10 +54,6 @@ class PlanWords:
     label_nouns: tuple[str, ...]
 
 
-def _longest_first(words: list[str]) -> tuple[str, ...]:
-    return tuple(sorted(dict.fromkeys(words), key=len, reverse=True))
-
-
 @cache
 def plan_words() -> PlanWords:
     """The shipped vocabulary (read once)."""
@@ -65,15 +61,15 @@ def plan_words() -> PlanWords:
     return PlanWords(
         not_tasks=tuple(data["sections"]["not_tasks"]),
         requirements=tuple(data["sections"]["requirements"]),
-        action_verbs=_longest_first(data["items"]["action_verbs"]),
-        suffixes=_longest_first(data["units"]["suffixes"]),
+        action_verbs=longest_first(data["items"]["action_verbs"]),
+        suffixes=longest_first(data["units"]["suffixes"]),
         superior_prefixes=tuple(data["units"]["superior_prefixes"]),
-        subject_verbs=_longest_first(data["units"]["subject_verbs"]),
-        not_subject_starts=_longest_first(data["units"]["not_subject_starts"]),
+        subject_verbs=longest_first(data["units"]["subject_verbs"]),
+        not_subject_starts=longest_first(data["units"]["not_subject_starts"]),
         lead_labels=tuple(data["labels"]["lead"]),
         support_labels=tuple(data["labels"]["support"]),
         owner_labels=tuple(data["labels"]["owner"]),
-        label_nouns=_longest_first(data["labels"]["nouns"]),
+        label_nouns=longest_first(data["labels"]["nouns"]),
     )
 
 

@@ -160,8 +160,15 @@ class _Cells:
 
     def add_row(self, row: list[str], rows: int) -> None:
         """Count one more row of a table that now has `rows` rows."""
-        self.total += len(row)
-        if len(row) > MAX_COLUMNS:
+        self._add(len(row), rows, len(row))
+
+    def add_grid(self, height: int, width: int) -> None:
+        """Count a sheet's used range (to its farthest cell) before it is read."""
+        self._add(width, height, height * width)
+
+    def _add(self, columns: int, rows: int, cells: int) -> None:
+        self.total += cells
+        if columns > MAX_COLUMNS:
             raise _stopped(f"表格超过 {MAX_COLUMNS} 列")
         if rows > MAX_ROWS:
             raise _stopped(f"表格超过 {MAX_ROWS} 行")
@@ -614,30 +621,25 @@ def _workbook(sheets: list[list[list[str]]]) -> Document:
     return Document([TableBlock(rows) for rows in sheets], workbook=True)
 
 
-def _check_grid(height: int, width: int, cells: _Cells) -> None:
-    """Refuse a sheet whose used range (to its farthest cell) is past the row, column or cell limits."""
-    if width > MAX_COLUMNS:
-        raise _stopped(f"表格超过 {MAX_COLUMNS} 列")
-    if height > MAX_ROWS:
-        raise _stopped(f"表格超过 {MAX_ROWS} 行")
-    cells.total += height * width
-    if cells.total > MAX_CELLS:
-        raise _stopped(f"表格单元格超过 {MAX_CELLS} 个")
-
-
 def _sheet_rows(sheet: Any, cells: _Cells) -> list[list[str]]:
     """A sheet's cells as text; a vertically merged range repeats its value down, like a Word table."""
-    _check_grid(sheet.max_row or 0, sheet.max_column or 0, cells)
+    cells.add_grid(sheet.max_row or 0, sheet.max_column or 0)
     rows = [[_xlsx_value(cell) for cell in row] for row in sheet.iter_rows()]
-    for merged in getattr(sheet, "merged_cells", None) or []:
-        top, left = merged.min_row - 1, merged.min_col - 1
+    merged = getattr(sheet, "merged_cells", None) or []
+    _carry_merged(rows, ((m.min_row - 1, m.min_col - 1, m.max_row) for m in merged))
+    return rows
+
+
+def _carry_merged(rows: list[list[str]], ranges: Iterable[tuple[int, int, int]]) -> None:
+    """Repeat each merged range's value down its first column, as Carried; ranges are (top, left, end row),
+    counted from 0 with the end row excluded."""
+    for top, left, end in ranges:
         if top >= len(rows) or left >= len(rows[top]):
             continue
         value = Carried(rows[top][left])
-        for r in range(top + 1, min(merged.max_row, len(rows))):
+        for r in range(top + 1, min(end, len(rows))):
             if left < len(rows[r]):
                 rows[r][left] = value
-    return rows
 
 
 def _xlsx_value(cell: Any) -> str:
@@ -699,15 +701,10 @@ def _read_xls(data: bytes) -> Document:
 def _calamine_rows(sheet: Any, cells: _Cells) -> list[list[str]]:
     """A calamine sheet's cells as text from A1, merged ranges as _sheet_rows treats them."""
     end = sheet.end
-    _check_grid(end[0] + 1 if end else 0, end[1] + 1 if end else 0, cells)
+    cells.add_grid(end[0] + 1 if end else 0, end[1] + 1 if end else 0)
     rows = [[_value_text(value) for value in row] for row in sheet.to_python(skip_empty_area=False)]
-    for (top, left), (bottom, _right) in sheet.merged_cell_ranges or []:
-        if top >= len(rows) or left >= len(rows[top]):
-            continue
-        value = Carried(rows[top][left])
-        for r in range(top + 1, min(bottom + 1, len(rows))):
-            if left < len(rows[r]):
-                rows[r][left] = value
+    merged = sheet.merged_cell_ranges or []
+    _carry_merged(rows, ((top, left, bottom + 1) for (top, left), (bottom, _right) in merged))
     return rows
 
 

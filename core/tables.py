@@ -36,7 +36,7 @@ from typing import Literal, get_args
 from core.deadlines import extract_phrases
 from core.models import Task
 from core.text import normalize_spaces, units_of
-from core.units import is_person_name, looks_like_unit, split_units, unit_words
+from core.units import is_person_name, longest_first, looks_like_unit, split_units, unit_words
 
 ColumnRole = Literal[
     "seq",
@@ -101,7 +101,7 @@ def table_words() -> dict[str, HeaderWords]:
     return {
         role: HeaderWords(
             exact=frozenset(_header_key(w) for w in data[role]["exact"]),
-            contains=tuple(sorted(data[role]["contains"], key=len, reverse=True)),
+            contains=longest_first(data[role]["contains"]),
         )
         for role in ROLES
     }
@@ -753,8 +753,7 @@ _SPACES_RUN = re.compile(r"\s+")
 @cache
 def _header_vocabulary() -> tuple[str, ...]:
     """Every exact header word, longest first, for segmenting a run of glued header cells."""
-    words = {w for hw in table_words().values() for w in hw.exact if len(w) >= 2}
-    return tuple(sorted(words, key=len, reverse=True))
+    return longest_first(w for hw in table_words().values() for w in hw.exact if len(w) >= 2)
 
 
 def _header_run(text: str, start: int) -> list[str]:

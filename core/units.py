@@ -643,7 +643,8 @@ class UnitWords:
     levels: tuple[str, ...]
 
 
-def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
+def longest_first(words: Iterable[str]) -> tuple[str, ...]:
+    """Vocabulary words once each, longest first, so a match prefers the longest word."""
     return tuple(sorted(dict.fromkeys(words), key=len, reverse=True))
 
 
@@ -654,15 +655,15 @@ def unit_words() -> UnitWords:
     data = tomllib.loads(text)
     elision = data["elision"]
     return UnitWords(
-        suffixes=_longest_first(data["names"]["suffixes"]),
+        suffixes=longest_first(data["names"]["suffixes"]),
         surnames=frozenset(data["persons"]["surnames"]),
         not_person_endings=tuple(data["persons"]["not_person_endings"]),
-        titles=_longest_first(data["persons"]["titles"]),
-        parent_endings=_longest_first(elision["parent_endings"]),
-        internal_suffixes=_longest_first(elision["internal_suffixes"]),
-        shared_suffixes=_longest_first(elision["shared_suffixes"]),
-        place_words=_longest_first(elision["place_words"]),
-        levels=_longest_first(elision["levels"]),
+        titles=longest_first(data["persons"]["titles"]),
+        parent_endings=longest_first(elision["parent_endings"]),
+        internal_suffixes=longest_first(elision["internal_suffixes"]),
+        shared_suffixes=longest_first(elision["shared_suffixes"]),
+        place_words=longest_first(elision["place_words"]),
+        levels=longest_first(elision["levels"]),
     )
 
 
