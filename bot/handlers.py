@@ -168,7 +168,7 @@ async def do_subscribe(update: Update, context: Context, unit_id: int) -> str:
     return text
 
 
-UNIT_REQUEST_DATA = re.compile(r"^ua:([1-9][0-9]{0,17}):(department|town|street|other|no)$")
+UNIT_REQUEST_DATA = re.compile(rf"^ua:([1-9][0-9]{{0,17}}):({'|'.join(texts.KIND_CN)}|no)$")
 
 
 async def request_cmd(update: Update, context: Context) -> None:
@@ -187,7 +187,8 @@ async def request_cmd(update: Update, context: Context) -> None:
         await reply(update, texts.GROUP_NAME.format(query=name))
         return
     with session_scope(ctx.engine) as s:
-        known = next((n for n in subscribable_names(ctx, s) if n == ctx.directory.canonical(name)), None)
+        canonical = ctx.directory.canonical(name)
+        known = canonical if canonical in subscribable_names(ctx, s) else None
         if known is None:
             row, new = subscriptions.request_unit(
                 s, name=name, chat_id=chat.id, user_id=user.id, user_name=user_name(user), now=now(context)

@@ -264,12 +264,15 @@ def list_tasks(
     steps = {t.id: set(step_dates(t.milestones)) for t, _ in tasks if t.milestones}
     assignments = session.exec(assignment_query).all()
     completions: dict[int, dict[int, tuple[datetime, str, str]]] = defaultdict(dict)
-    steps_done: dict[tuple[int, int], set[date]] = defaultdict(set)
+    steps_done: dict[tuple[int, int], set[date]] = defaultdict(set)  # tasks with dated steps only
     for task_id, unit_id, done_at, name, kind, occurrence in session.exec(completion_query):
-        steps_done[(task_id, unit_id)].add(occurrence)
-        # A task with dated steps is done by a unit only once every step is.
-        if task_id not in steps or steps[task_id] <= steps_done[(task_id, unit_id)]:
-            completions[task_id][unit_id] = (done_at, name, kind)
+        if task_id in steps:
+            # A task with dated steps is done by a unit only once every step is.
+            done_steps = steps_done[(task_id, unit_id)]
+            done_steps.add(occurrence)
+            if not steps[task_id] <= done_steps:
+                continue
+        completions[task_id][unit_id] = (done_at, name, kind)
     group_route = {a.unit_id: route_of(name, is_group, routes) for a, name, is_group in assignments}
     subscribers: list[tuple[int | None, str, str]] = []  # UnitRow.id is declared optional
     if any(r is not None for r in group_route.values()):
