@@ -275,18 +275,13 @@ def _read_holiday_name(day: date, calendar: WorkCalendar | None) -> str | None:
     return _ENGLISH_TO_CHINESE.get(name, name)
 
 
-def _read_is_workday(day: date, calendar: WorkCalendar | None) -> bool:
-    """is_workday() read from the sources, one day at a time (the index is built from this)."""
-    if calendar is not None and calendar.covers(day):
-        if day in calendar.workdays:
-            return True
-        if day in calendar.holidays:
-            return False
-        return day.weekday() < 5
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError as exc:
-        raise UnknownYearError(day.year) from exc
+def _read_is_workday(day: date, calendar: WorkCalendar) -> bool:
+    """is_workday() of a day the override calendar covers (years it does not cover use _builtin_year)."""
+    if day in calendar.workdays:
+        return True
+    if day in calendar.holidays:
+        return False
+    return day.weekday() < 5
 
 
 def known_years(calendar: WorkCalendar | None = None) -> Iterable[int]:
