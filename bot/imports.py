@@ -612,15 +612,17 @@ async def on_review_button(update: Update, context: Context) -> None:
     except ValueError:
         await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
         raise ApplicationHandlerStop from None
+    # A date set since the list was sent (/setdue, another admin) wins: checked and set in one transaction.
     with session_scope(app_ctx(context).engine) as s:
         state = plans.deadline_state(s, task_id)
-    if state is not None and not state[0]:
-        current_due = state[1]
-        # Set since the list was sent (/setdue, another admin): the old suggestion must not override it.
-        await query.answer(STALE_SUGGESTION.format(task=task_id, date=current_due or "—"), show_alert=True)
-        raise ApplicationHandlerStop
-    if apply_due(context, task_id, due, user) is None:
+        stale = state is not None and not state[0]
+        if state is not None and not stale:
+            plans.set_due(s, task_id, due=due, by=user.id, by_name=user_name(user), now=now(context))
+    if state is None:
         await query.answer(texts.CALLBACK_UNKNOWN, show_alert=True)
+        raise ApplicationHandlerStop
+    if stale:
+        await query.answer(STALE_SUGGESTION.format(task=task_id, date=state[1] or "—"), show_alert=True)
         raise ApplicationHandlerStop
     await query.answer(DUE_SET_SHORT.format(task=task_id, date=due.isoformat()))
     await tick_message(query.message, [(task_id, "")], [query.data or ""])
